@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.ts';
+
+describe('loadConfig', () => {
+  it('gives sandbox defaults with an empty environment', () => {
+    const c = loadConfig({});
+    expect(c.mode).toBe('sandbox');
+    expect(c.port).toBe(8080);
+    expect(c.host).toBe('127.0.0.1');
+    expect(c.databaseUrl).toBeUndefined();
+  });
+
+  it('reads ANFU_ variables and the conventional DATABASE_URL', () => {
+    const c = loadConfig({ ANFU_PORT: '9000', ANFU_MODE: 'live', DATABASE_URL: 'postgres://127.0.0.1/test' });
+    expect(c.port).toBe(9000);
+    expect(c.mode).toBe('live');
+    expect(c.databaseUrl).toBe('postgres://127.0.0.1/test');
+  });
+
+  it('reports every problem at once, naming the variables', () => {
+    try {
+      loadConfig({ ANFU_PORT: 'eighty', ANFU_MODE: 'prod', DATABASE_URL: 'mysql://x' });
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(ConfigError);
+      const problems = (e as ConfigError).problems.join('\n');
+      expect(problems).toContain('ANFU_PORT');
+      expect(problems).toContain('ANFU_MODE');
+      expect(problems).toContain('DATABASE_URL');
+      expect((e as ConfigError).problems).toHaveLength(3);
+    }
+  });
+});

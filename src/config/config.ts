@@ -1,0 +1,75 @@
+import { z } from 'zod';
+
+/**
+ * The whole configuration in one zod schema. Environment variables are read here and nowhere else:
+ * `ANFU_*`, plus the conventional `DATABASE_URL` and `REDIS_URL`. All problems are reported at once.
+ */
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const port = z.coerce.number().int().min(0).max(65535);
+
+export const configSchema = z.object({
+  mode: z.enum(['sandbox', 'live']).default('sandbox'),
+  host: z.string().min(1).default('127.0.0.1'),
+  port: port.default(8080),
+  /** Public base URL of the gateway (what WeChat and payers reach); defaults to http://host:port. */
+  publicUrl: z.url().optional(),
+  dataDir: z.string().min(1).default('./data'),
+  databaseUrl: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
+  redisUrl: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').optional(),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Simulator port for the sandbox (0 = any free port). */
+  simulatorPort: port.default(0),
+  /** Compresses the simulator's notification retry schedule and refund delays (sandbox). */
+  simulatorTimeScale: z.coerce.number().positive().default(1),
+  wechatpayTimeoutMs: z.coerce.number().int().min(100).max(60_000).default(10_000),
+  trustProxy: bool.default(false),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+/** Maps ANFU_FOO_BAR → fooBar; DATABASE_URL and REDIS_URL keep their conventional names. */
+const ENV_KEYS: Record<keyof Config, string> = {
+  mode: 'ANFU_MODE',
+  host: 'ANFU_HOST',
+  port: 'ANFU_PORT',
+  publicUrl: 'ANFU_PUBLIC_URL',
+  dataDir: 'ANFU_DATA_DIR',
+  databaseUrl: 'DATABASE_URL',
+  redisUrl: 'REDIS_URL',
+  logLevel: 'ANFU_LOG_LEVEL',
+  simulatorPort: 'ANFU_SIMULATOR_PORT',
+  simulatorTimeScale: 'ANFU_SIMULATOR_TIME_SCALE',
+  wechatpayTimeoutMs: 'ANFU_WECHATPAY_TIMEOUT_MS',
+  trustProxy: 'ANFU_TRUST_PROXY',
+};
+
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Record<keyof Config, unknown>> = {}): Config {
+  const raw: Record<string, unknown> = {};
+  for (const [key, envName] of Object.entries(ENV_KEYS)) {
+    const v = env[envName];
+    if (v !== undefined && v !== '') raw[key] = v;
+  }
+  Object.assign(raw, overrides);
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => {
+      const key = i.path[0] as keyof Config | undefined;
+      const name = key ? (ENV_KEYS[key] ?? String(key)) : '(config)';
+      return `${name}: ${i.message}`;
+    });
+    throw new ConfigError(problems);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    exclude: ['**/node_modules/**', 'web/**'],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    // Two cores: forks keep PGlite instances and servers isolated per file.
+    pool: 'forks',
+  },
+});
