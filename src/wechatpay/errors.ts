@@ -38,3 +38,43 @@ export class WechatPayKeyError extends Error {
     this.name = 'WechatPayKeyError';
   }
 }
+
+export type NotificationFailure = 'malformed_body' | 'unsupported_algorithm' | 'malformed_resource';
+
+/** A notification that verified but whose body or decrypted resource is not what the spec describes. */
+export class WechatPayNotificationError extends Error {
+  readonly reason: NotificationFailure;
+  constructor(reason: NotificationFailure, message: string) {
+    super(message);
+    this.name = 'WechatPayNotificationError';
+    this.reason = reason;
+  }
+}
+
+export type TransportFailure = 'timeout' | 'connection' | 'aborted';
+
+/** The request never got an HTTP answer (after any retries): the outcome at WeChat is unknown. */
+export class WechatPayTransportError extends Error {
+  readonly reason: TransportFailure;
+  readonly attempts: number;
+  constructor(reason: TransportFailure, message: string, attempts: number, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'WechatPayTransportError';
+    this.reason = reason;
+    this.attempts = attempts;
+  }
+}
+
+export type ResponseFailure = 'malformed_json' | 'unexpected_shape' | 'bill_hash_mismatch' | 'bill_malformed' | 'bill_gzip';
+
+/** A verified 2xx answer (or a bill file) whose content is unusable. */
+export class WechatPayResponseError extends Error {
+  readonly reason: ResponseFailure;
+  readonly requestId: string | undefined;
+  constructor(reason: ResponseFailure, message: string, requestId?: string) {
+    super(message);
+    this.name = 'WechatPayResponseError';
+    this.reason = reason;
+    this.requestId = requestId;
+  }
+}

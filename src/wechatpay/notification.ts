@@ -1,0 +1,87 @@
+import { z } from 'zod';
+import { AEAD_ALGORITHM, openResourceText, type ApiV3Key } from './aead.ts';
+import { WechatPayNotificationError } from './errors.ts';
+import { transactionSchema, type Transaction } from './transaction-schema.ts';
+import { refundNoticeSchema, type RefundNotice } from './refund-schema.ts';
+import type { HeaderBag, ResponseValidator, VerifiedHeaders } from './validator.ts';
+
+/** The notification envelope (spec §3.1). */
+const envelopeSchema = z.looseObject({
+  id: z.string().min(1).max(64),
+  create_time: z.string(),
+  event_type: z.string().min(1).max(64),
+  resource_type: z.string(),
+  summary: z.string().optional(),
+  resource: z.looseObject({
+    original_type: z.string().optional(),
+    algorithm: z.string(),
+    ciphertext: z.string().min(1),
+    associated_data: z.string().optional(),
+    nonce: z.string(),
+  }),
+});
+
+interface EventBase {
+  id: string;
+  create_time: string;
+  summary: string | undefined;
+  verified: VerifiedHeaders;
+}
+
+export type NotificationEvent =
+  | (EventBase & { kind: 'transaction'; event_type: 'TRANSACTION.SUCCESS'; transaction: Transaction })
+  | (EventBase & { kind: 'refund'; event_type: 'REFUND.SUCCESS' | 'REFUND.ABNORMAL' | 'REFUND.CLOSED'; refund: RefundNotice })
+  | (EventBase & { kind: 'other'; event_type: string; resource: unknown });
+
+const REFUND_EVENTS = new Set(['REFUND.SUCCESS', 'REFUND.ABNORMAL', 'REFUND.CLOSED']);
+
+/**
+ * Raw headers + raw body bytes → verified, decrypted, typed event. The signature is checked over
+ * the exact bytes before anything is parsed or decrypted (spec §3.2, §11: re-serialised bodies
+ * break signatures). Any failure throws; the caller answers non-2xx so WeChat retries.
+ */
+export class NotificationParser {
+  readonly #validator: ResponseValidator;
+  readonly #key: ApiV3Key;
+
+  constructor(opts: { validator: ResponseValidator; apiV3Key: ApiV3Key }) {
+    this.#validator = opts.validator;
+    this.#key = opts.apiV3Key;
+  }
+
+  async parse(headers: HeaderBag, rawBody: Buffer): Promise<NotificationEvent> {
+    const verified = await this.#validator.validate(headers, rawBody);
+    const envelope = parseJson(rawBody.toString('utf8'), envelopeSchema, 'malformed_body', 'notification body');
+    if (envelope.resource.algorithm !== AEAD_ALGORITHM) {
+      throw new WechatPayNotificationError('unsupported_algorithm', 'notification resource algorithm is not AEAD_AES_256_GCM');
+    }
+    const plaintext = openResourceText(this.#key, envelope.resource);
+    const base: EventBase = { id: envelope.id, create_time: envelope.create_time, summary: envelope.summary, verified };
+    if (envelope.event_type === 'TRANSACTION.SUCCESS') {
+      const transaction = parseJson(plaintext, transactionSchema, 'malformed_resource', 'transaction resource');
+      return { ...base, kind: 'transaction', event_type: 'TRANSACTION.SUCCESS', transaction };
+    }
+    if (REFUND_EVENTS.has(envelope.event_type)) {
+      const refund = parseJson(plaintext, refundNoticeSchema, 'malformed_resource', 'refund resource');
+      return { ...base, kind: 'refund', event_type: envelope.event_type as 'REFUND.SUCCESS' | 'REFUND.ABNORMAL' | 'REFUND.CLOSED', refund };
+    }
+    const resource = parseJson(plaintext, z.unknown(), 'malformed_resource', 'resource');
+    return { ...base, kind: 'other', event_type: envelope.event_type, resource };
+  }
+}
+
+function parseJson<T>(text: string, schema: z.ZodType<T>, reason: 'malformed_body' | 'malformed_resource', what: string): T {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new WechatPayNotificationError(reason, `${what} is not JSON`);
+  }
+  const r = schema.safeParse(value);
+  if (!r.success) {
+    // Paths only, never values: the resource holds payer data.
+    const paths = r.error.issues.map((i) => i.path.join('.') || '(root)').slice(0, 5).join(', ');
+    throw new WechatPayNotificationError(reason, `${what} does not match the spec at ${paths}`);
+  }
+  return r.data;
+}
