@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ZodError } from 'zod';
 import { AppError, type ErrorKind } from '../lib/errors.ts';
+import { localisedMessage, pickLang } from '../lib/error-messages.ts';
 
 /** The one place where error kinds become HTTP statuses. */
 export const STATUS_BY_KIND: Record<ErrorKind, number> = {
@@ -37,11 +38,12 @@ export function zodDetails(err: ZodError): Record<string, unknown> {
  */
 export function handleError(err: unknown, req: FastifyRequest, reply: FastifyReply): FastifyReply {
   const requestId = String(req.id);
+  const lang = pickLang(req.headers['accept-language']);
   if (err instanceof AppError) {
-    return reply.status(STATUS_BY_KIND[err.kind]).send(errorBody(err.code, err.message, requestId, err.details));
+    return reply.status(STATUS_BY_KIND[err.kind]).send(errorBody(err.code, localisedMessage(err.code, lang, err.message), requestId, err.details));
   }
   if (err instanceof ZodError) {
-    return reply.status(400).send(errorBody('invalid_request', 'The request is invalid.', requestId, zodDetails(err)));
+    return reply.status(400).send(errorBody('invalid_request', localisedMessage('invalid_request', lang, 'The request is invalid.'), requestId, zodDetails(err)));
   }
   const fe = err as FastifyError;
   if (fe && typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
@@ -58,8 +60,8 @@ export function handleError(err: unknown, req: FastifyRequest, reply: FastifyRep
                 ? 'rate_limited'
                 : 'invalid_request';
     // Fastify's own 4xx messages describe the request, not our internals.
-    return reply.status(fe.statusCode).send(errorBody(code, fe.message, requestId));
+    return reply.status(fe.statusCode).send(errorBody(code, localisedMessage(code, lang, fe.message), requestId));
   }
   req.log.error({ err }, 'unhandled error');
-  return reply.status(500).send(errorBody('internal_error', 'Internal error.', requestId));
+  return reply.status(500).send(errorBody('internal_error', localisedMessage('internal_error', lang, 'Internal error.'), requestId));
 }

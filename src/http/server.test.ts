@@ -58,3 +58,13 @@ describe('http server base', () => {
     expect(res.headers['strict-transport-security']).toBeUndefined();
   });
 });
+
+describe('localised error messages', () => {
+  it('speaks Simplified Chinese when Accept-Language prefers it, keeping the stable code', async () => {
+    const res = await app().inject({ method: 'GET', url: '/conflict', headers: { 'accept-language': 'zh-CN,zh;q=0.9,en;q=0.8' } });
+    expect(res.json().error.code).toBe('order_expired');
+    expect(res.json().error.message).toBe('订单已过期，请重新下单。');
+    const en = await app().inject({ method: 'GET', url: '/conflict', headers: { 'accept-language': 'en-US' } });
+    expect(en.json().error.message).toBe('The order has expired; create a new payment.');
+  });
+});

@@ -1,0 +1,57 @@
+/**
+ * Human messages for stable error codes, in Simplified Chinese and English. The HTTP layer picks the
+ * language from Accept-Language; clients switch on `code`, never on the message.
+ */
+export type Lang = 'zh-CN' | 'en';
+
+export const ERROR_MESSAGES: Record<string, { 'zh-CN': string; en: string }> = {
+  invalid_request: { 'zh-CN': '请求参数有误。', en: 'The request is invalid.' },
+  invalid_json: { 'zh-CN': '请求体不是合法的 JSON。', en: 'The request body is not valid JSON.' },
+  not_found: { 'zh-CN': '资源不存在。', en: 'No such resource.' },
+  internal_error: { 'zh-CN': '系统内部错误。', en: 'Internal error.' },
+  unauthenticated: { 'zh-CN': '缺少或无效的 API 密钥。', en: 'Missing or invalid API key.' },
+  idempotency_key_required: { 'zh-CN': '此接口需要 Idempotency-Key 请求头。', en: 'This endpoint requires an Idempotency-Key header.' },
+  idempotency_key_in_use: { 'zh-CN': '相同 Idempotency-Key 的请求仍在处理中。', en: 'A request with this Idempotency-Key is still in progress.' },
+  idempotency_key_mismatch: {
+    'zh-CN': 'Idempotency-Key 已用于参数不同的请求。',
+    en: 'This Idempotency-Key was already used with different parameters.',
+  },
+  redirect_url_not_allowed: {
+    'zh-CN': 'redirect_url 必须是 https，且域名是该商户已配置的 H5 支付域名。',
+    en: 'redirect_url must be https on one of the merchant’s H5 payment domains.',
+  },
+  payer_client_ip_not_public: {
+    'zh-CN': 'payer_client_ip 必须是付款用户的公网 IP。',
+    en: 'payer_client_ip must be the payer’s public IP address.',
+  },
+  order_expired: { 'zh-CN': '订单已过期，请重新下单。', en: 'The order has expired; create a new payment.' },
+  payment_not_pending: { 'zh-CN': '订单当前状态不允许该操作。', en: 'The payment is not in a state that allows this.' },
+  payment_already_paid: { 'zh-CN': '订单已支付。', en: 'The payment has already been paid.' },
+  refund_exceeds_amount: { 'zh-CN': '退款总额不能超过已支付金额。', en: 'Refunds cannot exceed the amount paid.' },
+  refund_limit_reached: { 'zh-CN': '每笔订单最多退款 50 次。', en: 'A payment can be refunded at most 50 times.' },
+  wechat_param_error: { 'zh-CN': '微信支付认为参数有误。', en: 'WeChat Pay rejected a parameter.' },
+  wechat_sign_error: { 'zh-CN': '微信支付验签失败，请检查商户证书与私钥配置。', en: 'WeChat Pay could not verify our signature; check the merchant certificate and key.' },
+  wechat_appid_mchid_mismatch: { 'zh-CN': 'AppID 与商户号不匹配。', en: 'The AppID is not bound to the merchant ID.' },
+  wechat_no_auth: { 'zh-CN': '商户未开通该产品或无权限。', en: 'The merchant lacks permission for this product.' },
+  wechat_out_trade_no_used: { 'zh-CN': '商户订单号重复且参数不一致。', en: 'The out_trade_no was used with different parameters.' },
+  wechat_order_closed: { 'zh-CN': '订单已关闭。', en: 'The order is closed.' },
+  wechat_order_paid: { 'zh-CN': '订单已支付。', en: 'The order is already paid.' },
+  wechat_order_not_exist: { 'zh-CN': '微信支付订单不存在。', en: 'WeChat Pay has no such order.' },
+  wechat_not_enough: { 'zh-CN': '商户账户余额不足。', en: 'The merchant balance is insufficient.' },
+  wechat_rate_limited: { 'zh-CN': '请求过于频繁，请稍后重试。', en: 'Rate limited by WeChat Pay; retry later.' },
+  wechat_unavailable: { 'zh-CN': '微信支付暂时不可用，请稍后重试。', en: 'WeChat Pay is temporarily unavailable; retry later.' },
+  wechat_rule_limit: { 'zh-CN': '业务规则限制。', en: 'Blocked by a WeChat Pay business rule.' },
+  wechat_error: { 'zh-CN': '微信支付返回错误。', en: 'WeChat Pay returned an error.' },
+  wechat_response_invalid: { 'zh-CN': '微信支付应答未通过校验。', en: 'The answer from WeChat Pay failed verification.' },
+};
+
+/** Picks zh-CN when the Accept-Language header prefers Chinese, English otherwise. */
+export function pickLang(acceptLanguage: string | undefined): Lang {
+  if (!acceptLanguage) return 'en';
+  const first = acceptLanguage.split(',')[0]?.trim().toLowerCase() ?? '';
+  return first.startsWith('zh') ? 'zh-CN' : 'en';
+}
+
+export function localisedMessage(code: string, lang: Lang, fallback: string): string {
+  return ERROR_MESSAGES[code]?.[lang] ?? fallback;
+}
