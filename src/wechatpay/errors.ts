@@ -78,3 +78,13 @@ export class WechatPayResponseError extends Error {
     this.requestId = requestId;
   }
 }
+
+/** A request we refuse to send because it breaks WeChat's field rules; `field` is a JSON Pointer. */
+export class WechatPayInputError extends Error {
+  readonly field: string;
+  constructor(field: string, message: string) {
+    super(message);
+    this.name = 'WechatPayInputError';
+    this.field = field;
+  }
+}

@@ -6,12 +6,13 @@ import { newNonce, signSha256WithRsa } from './signer.ts';
  * Signs an answer or a notification the way WeChat Pay does (spec §2.1): SHA256withRSA over
  * `ts\nnonce\nbody\n` with the platform key. Used by the simulator and by tests acting as WeChat.
  */
-export interface SignedResponseHeaders {
+// A type alias (not an interface) so it is assignable to plain header records.
+export type SignedResponseHeaders = {
   'Wechatpay-Timestamp': string;
   'Wechatpay-Nonce': string;
   'Wechatpay-Signature': string;
   'Wechatpay-Serial': string;
-}
+};
 
 export function signResponse(
   privateKey: KeyObject,
