@@ -1,0 +1,10 @@
+import type { Migration } from 'kysely/migration';
+import * as m0001 from './0001_money_path.ts';
+
+/**
+ * Every migration, by name. Names sort in the order they run (`0001_…`, `0002_…`); add new files here.
+ * A static list (not a directory scan) so the set is fixed at build time and works from any cwd.
+ */
+export const migrations: Record<string, Migration> = {
+  '0001_money_path': m0001,
+};
