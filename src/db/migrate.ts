@@ -23,16 +23,17 @@ export class MigrationError extends Error {
   }
 }
 
-function migrator(db: Kysely<unknown>): Migrator {
+function migrator<DB>(db: Kysely<DB>): Migrator {
   return new Migrator({
-    db,
+    // The migrator only touches its own tables and raw SQL; the app's table types do not apply.
+    db: db as unknown as Kysely<unknown>,
     provider: { getMigrations: async () => migrations },
     migrationTableName: MIGRATION_TABLE,
     migrationLockTableName: MIGRATION_LOCK_TABLE,
   });
 }
 
-export async function migrateToLatest(db: Kysely<unknown>): Promise<MigrateOutcome> {
+export async function migrateToLatest<DB>(db: Kysely<DB>): Promise<MigrateOutcome> {
   const { error, results = [] } = await migrator(db).migrateToLatest();
   if (error) {
     const failed = results.find((r) => r.status === 'Error');
@@ -43,7 +44,7 @@ export async function migrateToLatest(db: Kysely<unknown>): Promise<MigrateOutco
 }
 
 /** Names of all known migrations with whether each has run (for `anfu migrate --status`). */
-export async function migrationStatus(db: Kysely<unknown>): Promise<Array<{ name: string; executedAt: Date | undefined }>> {
+export async function migrationStatus<DB>(db: Kysely<DB>): Promise<Array<{ name: string; executedAt: Date | undefined }>> {
   const list = await migrator(db).getMigrations();
   return list.map((m) => ({ name: m.name, executedAt: m.executedAt }));
 }
