@@ -9,7 +9,7 @@ import { internalNumber, SimError } from './sim-error.ts';
 import { signingKeyFor } from './signing-keys.ts';
 import { registerTransactionRoutes } from './routes/transactions.ts';
 import { registerRefundRoutes } from './routes/refunds.ts';
-// bills registered below once written
+import { registerBillRoutes } from './routes/bills.ts';
 import { registerCertificateRoutes } from './routes/certificates.ts';
 import { registerControlRoutes } from './routes/control.ts';
 import { registerCashierRoutes } from './cashier.ts';
@@ -67,6 +67,7 @@ export function buildServer(ctx: SimContext, logger: FastifyBaseLogger | false):
   registerTransactionRoutes(app, ctx);
   registerRefundRoutes(app, ctx);
 
+  registerBillRoutes(app, ctx);
   registerCertificateRoutes(app, ctx);
   registerControlRoutes(app, ctx);
   registerCashierRoutes(app, ctx);
