@@ -1,0 +1,268 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { request } from 'undici';
+import { startSimulator, CASHIER_MESSAGES, type RunningSimulator, type SimulatorOptions } from '../../src/simulator/index.ts';
+import { merchantClient, startReceiver } from '../../src/simulator/testing/signed-client.ts';
+import { fixedClock, systemClock } from '../../src/lib/clock.ts';
+import { ResponseValidator } from '../../src/wechatpay/validator.ts';
+import { WechatPayKeyStore } from '../../src/wechatpay/verifier.ts';
+import { loadCertificate, loadPublicKey } from '../../src/wechatpay/keys.ts';
+import { ApiV3Key, openResourceText } from '../../src/wechatpay/aead.ts';
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()!();
+});
+
+async function setup(opts: Partial<SimulatorOptions> = {}, answer?: (n: number) => number) {
+  const receiver = await startReceiver(answer);
+  const stateDir = opts.stateDir ?? mkdtempSync(join(tmpdir(), 'anfu-sim-flow-'));
+  const sim = await startSimulator({ allowHttpNotifyUrl: true, timeScale: 1000, refundDelaySeconds: 30, ...opts, stateDir });
+  cleanups.push(() => receiver.close(), () => sim.close());
+  const client = merchantClient(sim.sandbox, opts.clock ? { clock: opts.clock } : {});
+  let n = 0;
+  const createOrder = async (overrides: Record<string, unknown> = {}) => {
+    const no = `F${Date.now()}${n++}`;
+    const body = {
+      appid: sim.sandbox.appid,
+      mchid: sim.sandbox.mchid,
+      description: '测试商品',
+      out_trade_no: no,
+      notify_url: receiver.url,
+      amount: { total: 250 },
+      scene_info: { payer_client_ip: '203.0.113.7', h5_info: { type: 'iOS' } },
+      ...overrides,
+    };
+    const res = await client.call('POST', '/v3/pay/transactions/h5', body);
+    expect(res.status, res.text).toBe(200);
+    return { no, h5Url: res.json<{ h5_url: string }>().h5_url };
+  };
+  return { sim, receiver, client, createOrder, stateDir };
+}
+
+function validatorFor(sim: RunningSimulator, clock = systemClock): ResponseValidator {
+  const keys = new WechatPayKeyStore()
+    .addPublicKey(sim.sandbox.wechatpay_public_key_id, loadPublicKey(readFileSync(sim.sandbox.wechatpay_public_key_path)))
+    .addCertificate(loadCertificate(readFileSync(sim.sandbox.platform_certificate_path)));
+  return new ResponseValidator({ verifier: keys, clock });
+}
+
+async function openCashier(url: string, headers: Record<string, string>) {
+  const res = await request(url, { headers });
+  return { status: res.statusCode, headers: res.headers, html: await res.body.text() };
+}
+
+describe('cashier', () => {
+  it('shows WeChat’s messages for no Referer, a foreign Referer or redirect_url, inside WeChat, and a 127.0.0.1 payer', async () => {
+    const { sim, createOrder } = await setup();
+    const { h5Url } = await createOrder();
+    const ref = { referer: 'http://localhost:3000/checkout' };
+    expect((await openCashier(h5Url, {})).html).toContain(CASHIER_MESSAGES.noReferer);
+    expect((await openCashier(h5Url, { referer: 'https://evil.example/x' })).html).toContain(CASHIER_MESSAGES.domainMismatch);
+    expect((await openCashier(`${h5Url}&redirect_url=${encodeURIComponent('https://evil.example/')}`, ref)).html).toContain(CASHIER_MESSAGES.domainMismatch);
+    expect((await openCashier(h5Url, { ...ref, 'user-agent': 'Mozilla/5.0 MicroMessenger/8.0' })).html).toContain(CASHIER_MESSAGES.insideWechat);
+    const { h5Url: local } = await createOrder({ scene_info: { payer_client_ip: '127.0.0.1', h5_info: { type: 'Wap' } } });
+    expect((await openCashier(local, ref)).html).toContain('由于商家传入的H5交易参数有误');
+    const ok = await openCashier(h5Url, ref);
+    expect(ok.html).toContain('确认支付');
+    expect(ok.html).toContain('￥2.50');
+    expect(ok.html).not.toMatch(/<script/i);
+    expect(String(ok.headers['content-security-policy'])).toContain("default-src 'none'");
+    expect(sim.sandbox.h5_domains).toEqual(expect.arrayContaining(['127.0.0.1', 'localhost']));
+  });
+
+  it('expires an h5_url five minutes after it was issued', async () => {
+    const clock = fixedClock(Date.now());
+    const { createOrder } = await setup({ clock });
+    const { h5Url } = await createOrder();
+    clock.advance(5 * 60_000 + 1000);
+    expect((await openCashier(h5Url, { referer: 'http://127.0.0.1/' })).html).toContain(CASHIER_MESSAGES.expired);
+  });
+
+  it('pays on 确认支付 and redirects to redirect_url on an H5 domain, notifying the merchant', async () => {
+    const { sim, createOrder, receiver, client } = await setup();
+    const { no, h5Url } = await createOrder();
+    const page = await openCashier(`${h5Url}&redirect_url=${encodeURIComponent('http://localhost:3000/done')}`, { referer: 'http://localhost:3000/checkout' });
+    const fields = Object.fromEntries([...page.html.matchAll(/name="(\w+)" value="([^"]*)"/g)].map((m) => [m[1], m[2]!.replace(/&#(\d+);/g, (_s, c: string) => String.fromCharCode(Number(c)))]));
+    const res = await request(`${sim.baseUrl}/pay/checkmweb/confirm`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields as Record<string, string>).toString() });
+    expect(res.statusCode).toBe(303);
+    expect(res.headers.location).toBe('http://localhost:3000/done');
+    const q = await client.call('GET', `/v3/pay/transactions/out-trade-no/${no}?mchid=${sim.sandbox.mchid}`);
+    expect(q.json()).toMatchObject({ trade_state: 'SUCCESS' });
+    await receiver.waitFor(1);
+  });
+});
+
+describe('notifications', () => {
+  it('delivers TRANSACTION.SUCCESS signed with the public key and encrypted with the APIv3 key, as spec §3', async () => {
+    const { sim, createOrder, receiver } = await setup();
+    const { no } = await createOrder({ attach: 'x' });
+    await fetch(`${sim.baseUrl}/sim/transactions/${no}/pay`, { method: 'POST' });
+    const [n] = await receiver.waitFor(1);
+    expect(n!.headers['wechatpay-signature-type']).toBe('WECHATPAY2-SHA256-RSA2048');
+    await expect(validatorFor(sim).validate(n!.headers, n!.body)).resolves.toMatchObject({ serial: sim.sandbox.wechatpay_public_key_id });
+    const body = JSON.parse(n!.body);
+    expect(body).toMatchObject({ resource_type: 'encrypt-resource', event_type: 'TRANSACTION.SUCCESS', summary: '支付成功', resource: { original_type: 'transaction', associated_data: 'transaction', algorithm: 'AEAD_AES_256_GCM' } });
+    expect(body.create_time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+08:00$/);
+    const tx = JSON.parse(openResourceText(ApiV3Key.from(sim.sandbox.apiv3_key), body.resource));
+    expect(tx).toMatchObject({ out_trade_no: no, trade_state: 'SUCCESS', trade_type: 'MWEB', attach: 'x', amount: { total: 250, payer_total: 250 } });
+  });
+
+  it('retries failed deliveries on the compressed schedule until a 2xx, keeping the same id', async () => {
+    const { sim, createOrder, receiver } = await setup({ timeScale: 1000 }, (n) => (n < 3 ? 500 : 200));
+    const { no } = await createOrder();
+    await fetch(`${sim.baseUrl}/sim/transactions/${no}/pay`, { method: 'POST' });
+    const got = await receiver.waitFor(4);
+    const ids = new Set(got.map((g) => JSON.parse(g.body).id));
+    expect(ids.size).toBe(1);
+    // 15 s, 15 s, 30 s divided by 1000.
+    expect(got[3]!.at - got[0]!.at).toBeGreaterThanOrEqual(55);
+    const log = (await (await fetch(`${sim.baseUrl}/sim/notifications`)).json()) as { data: { outcome: string; attempt: number }[] };
+    expect(log.data.map((d) => d.outcome)).toEqual(['failed', 'failed', 'failed', 'delivered']);
+  });
+
+  it('sends a signature probe first when asked, duplicates and drops on demand', async () => {
+    const { sim, createOrder, receiver } = await setup();
+    const post = (b: unknown) => fetch(`${sim.baseUrl}/sim/faults`, { method: 'POST', body: JSON.stringify(b), headers: { 'content-type': 'application/json' } });
+    expect((await post({ notifications: { signature_probe: true, duplicate: true } })).status).toBe(200);
+    const a = await createOrder();
+    await fetch(`${sim.baseUrl}/sim/transactions/${a.no}/pay`, { method: 'POST' });
+    const got = await receiver.waitFor(3);
+    expect(String(got[0]!.headers['wechatpay-signature'])).toMatch(/^WECHATPAY\/SIGNTEST\//);
+    await expect(validatorFor(sim).validate(got[0]!.headers, got[0]!.body)).rejects.toMatchObject({ reason: 'signature_probe' });
+    expect(JSON.parse(got[1]!.body).id).toBe(JSON.parse(got[2]!.body).id);
+    await post({ notifications: { drop: 1 } });
+    const b = await createOrder();
+    await fetch(`${sim.baseUrl}/sim/transactions/${b.no}/pay`, { method: 'POST' });
+    await new Promise((r) => setTimeout(r, 150));
+    expect(receiver.received).toHaveLength(3);
+    const log = (await (await fetch(`${sim.baseUrl}/sim/notifications`)).json()) as { data: { outcome: string; out_trade_no: string }[] };
+    expect(log.data.find((d) => d.out_trade_no === b.no)).toMatchObject({ outcome: 'dropped' });
+  });
+
+  it('reorders notifications held within the window', async () => {
+    const { sim, createOrder, receiver } = await setup();
+    await fetch(`${sim.baseUrl}/sim/faults`, { method: 'POST', body: JSON.stringify({ notifications: { reorder_window_ms: 100 } }) });
+    const a = await createOrder();
+    const b = await createOrder();
+    await fetch(`${sim.baseUrl}/sim/transactions/${a.no}/pay`, { method: 'POST' });
+    await fetch(`${sim.baseUrl}/sim/transactions/${b.no}/pay`, { method: 'POST' });
+    const got = await receiver.waitFor(2);
+    const key = ApiV3Key.from(sim.sandbox.apiv3_key);
+    expect(got.map((g) => JSON.parse(openResourceText(key, JSON.parse(g.body).resource)).out_trade_no)).toEqual([b.no, a.no]);
+  });
+
+  it('notifies REFUND.SUCCESS and, when injected, REFUND.ABNORMAL with AAD refund', async () => {
+    const { sim, createOrder, receiver, client } = await setup();
+    const { no } = await createOrder();
+    await fetch(`${sim.baseUrl}/sim/transactions/${no}/pay`, { method: 'POST' });
+    await receiver.waitFor(1);
+    await client.call('POST', '/v3/refund/domestic/refunds', { out_trade_no: no, out_refund_no: `${no}-1`, amount: { refund: 50, total: 250, currency: 'CNY' } });
+    await fetch(`${sim.baseUrl}/sim/faults`, { method: 'POST', body: JSON.stringify({ refunds: { outcome: 'ABNORMAL' } }) });
+    await client.call('POST', '/v3/refund/domestic/refunds', { out_trade_no: no, out_refund_no: `${no}-2`, amount: { refund: 50, total: 250, currency: 'CNY' } });
+    const got = await receiver.waitFor(3);
+    const key = ApiV3Key.from(sim.sandbox.apiv3_key);
+    const events = got.slice(1).map((g) => JSON.parse(g.body)).map((b) => ({ type: b.event_type, data: JSON.parse(openResourceText(key, b.resource)) }));
+    expect(events).toEqual(
+      expect.arrayContaining([
+        { type: 'REFUND.SUCCESS', data: expect.objectContaining({ out_refund_no: `${no}-1`, refund_status: 'SUCCESS', amount: expect.objectContaining({ refund: 50 }) }) },
+        { type: 'REFUND.ABNORMAL', data: expect.objectContaining({ out_refund_no: `${no}-2`, refund_status: 'ABNORMAL' }) },
+      ]),
+    );
+  });
+});
+
+describe('faults on API calls', () => {
+  it('answers with the chosen error, resets connections, and recovers after DELETE /sim/faults', async () => {
+    const { sim, client } = await setup();
+    await fetch(`${sim.baseUrl}/sim/faults`, { method: 'POST', body: JSON.stringify({ rules: [{ path: '/v3/certificates', error: { status: 429, code: 'FREQUENCY_LIMITED' }, times: 1 }, { path: '/v3/refund/*', reset: true }] }) });
+    const limited = await client.call('GET', '/v3/certificates');
+    expect(limited.status).toBe(429);
+    expect(limited.json()).toMatchObject({ code: 'FREQUENCY_LIMITED' });
+    expect((await client.call('GET', '/v3/certificates')).status).toBe(404);
+    await expect(client.call('GET', '/v3/refund/domestic/refunds/x')).rejects.toThrow();
+    expect((await fetch(`${sim.baseUrl}/sim/faults`, { method: 'DELETE' })).status).toBe(204);
+    expect((await client.call('GET', '/v3/refund/domestic/refunds/x')).status).toBe(404);
+  });
+
+  it('rejects a malformed fault description with PARAM_ERROR', async () => {
+    const { sim } = await setup();
+    const res = await fetch(`${sim.baseUrl}/sim/faults`, { method: 'POST', body: JSON.stringify({ rules: [{ path: '/v3/*', error: { status: 200, code: 'X' } }] }) });
+    expect(res.status).toBe(400);
+  });
+});
+
+describe('key modes', () => {
+  it('certificate mode serves the platform certificate encrypted under the APIv3 key and signs with the platform key', async () => {
+    const { sim, client } = await setup({ keyMode: 'certificate' });
+    const res = await client.call('GET', '/v3/certificates');
+    expect(res.status).toBe(200);
+    await expect(validatorFor(sim).validate(res.headers, res.raw)).resolves.toMatchObject({ serial: sim.sandbox.platform_certificate_serial });
+    const item = res.json<{ data: { serial_no: string; encrypt_certificate: { ciphertext: string; nonce: string; associated_data: string; algorithm: string } }[] }>().data[0]!;
+    expect(item.encrypt_certificate.associated_data).toBe('certificate');
+    const pem = openResourceText(ApiV3Key.from(sim.sandbox.apiv3_key), item.encrypt_certificate);
+    expect(loadCertificate(pem).serial).toBe(item.serial_no);
+  });
+
+  it('both mode signs with the key named by Wechatpay-Serial, the public key otherwise', async () => {
+    const { sim, client } = await setup({ keyMode: 'both' });
+    const byCert = await client.call('GET', '/v3/certificates', undefined, { headers: { 'Wechatpay-Serial': sim.sandbox.platform_certificate_serial } });
+    expect(byCert.headers['wechatpay-serial']).toBe(sim.sandbox.platform_certificate_serial);
+    const byDefault = await client.call('GET', '/v3/certificates');
+    expect(byDefault.headers['wechatpay-serial']).toBe(sim.sandbox.wechatpay_public_key_id);
+    await validatorFor(sim).validate(byDefault.headers, byDefault.raw);
+  });
+});
+
+describe('restart', () => {
+  it('keeps the merchant and its orders across a restart in the same state dir', async () => {
+    const first = await setup();
+    const { no } = await first.createOrder();
+    await fetch(`${first.sim.baseUrl}/sim/transactions/${no}/pay`, { method: 'POST' });
+    const mchid = first.sim.sandbox.mchid;
+    await first.sim.close();
+    const second = await startSimulator({ stateDir: first.stateDir, allowHttpNotifyUrl: true });
+    cleanups.push(() => second.close());
+    expect(second.sandbox.mchid).toBe(mchid);
+    const q = await merchantClient(second.sandbox).call('GET', `/v3/pay/transactions/out-trade-no/${no}?mchid=${mchid}`);
+    expect(q.json()).toMatchObject({ trade_state: 'SUCCESS' });
+    expect(JSON.parse(readFileSync(second.sandboxPath, 'utf8')).base_url).toBe(second.baseUrl);
+  });
+});
+
+describe('interoperability with wechatpay-node-v3', () => {
+  const require = createRequire(import.meta.url);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const Pay = require('wechatpay-node-v3') as new (o: Record<string, unknown>) => {
+    getSignature(method: string, nonce: string, ts: string, url: string, body?: string): string;
+    getAuthorization(nonce: string, ts: string, signature: string): string;
+    decipher_gcm<T>(ciphertext: string, aad: string, nonce: string, key?: string): T;
+  };
+
+  it('accepts an order signed by its helpers, and its decrypt helper opens our notification', async () => {
+    const { sim, receiver } = await setup();
+    const pay = new Pay({
+      appid: sim.sandbox.appid,
+      mchid: sim.sandbox.mchid,
+      serial_no: sim.sandbox.merchant_serial_no,
+      publicKey: readFileSync(sim.sandbox.merchant_certificate_path),
+      privateKey: readFileSync(sim.sandbox.merchant_private_key_path),
+      key: sim.sandbox.apiv3_key,
+    });
+    const no = `KLOVER${Date.now()}`;
+    const body = JSON.stringify({ appid: sim.sandbox.appid, mchid: sim.sandbox.mchid, description: 'peer sdk', out_trade_no: no, notify_url: receiver.url, amount: { total: 1 }, scene_info: { payer_client_ip: '198.51.100.1', h5_info: { type: 'Wap' } } });
+    const ts = String(Math.floor(Date.now() / 1000));
+    const nonce = 'abcdefghijklmnopqrstuvwxyz012345';
+    const auth = pay.getAuthorization(nonce, ts, pay.getSignature('POST', nonce, ts, '/v3/pay/transactions/h5', body));
+    const res = await request(`${sim.baseUrl}/v3/pay/transactions/h5`, { method: 'POST', body, headers: { authorization: auth, 'content-type': 'application/json', accept: 'application/json' } });
+    expect(res.statusCode, await res.body.text()).toBe(200);
+    await fetch(`${sim.baseUrl}/sim/transactions/${no}/pay`, { method: 'POST' });
+    const [n] = await receiver.waitFor(1);
+    const r = JSON.parse(n!.body).resource;
+    const tx = pay.decipher_gcm<{ out_trade_no: string } | string>(r.ciphertext, r.associated_data, r.nonce);
+    expect(typeof tx === 'string' ? JSON.parse(tx) : tx).toMatchObject({ out_trade_no: no, trade_state: 'SUCCESS' });
+  });
+});
