@@ -1,0 +1,234 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { systemClock } from '../../src/lib/clock.ts';
+import { startSimulator, type KeyMode, type RunningSimulator } from '../../src/simulator/index.ts';
+import { ApiV3Key } from '../../src/wechatpay/aead.ts';
+import { WechatPayApiError } from '../../src/wechatpay/api-error.ts';
+import { downloadCertificates } from '../../src/wechatpay/certificates.ts';
+import { WechatPayClient, type WechatPayClientOptions } from '../../src/wechatpay/client.ts';
+import { createH5Order, type H5OrderInput } from '../../src/wechatpay/h5.ts';
+import { loadPrivateKey, loadPublicKey } from '../../src/wechatpay/keys.ts';
+import { createRefund, queryRefund } from '../../src/wechatpay/refunds.ts';
+import { LocalSigner } from '../../src/wechatpay/signer.ts';
+import { closeOrder, queryByOutTradeNo, queryByTransactionId } from '../../src/wechatpay/transactions.ts';
+import { WechatPayKeyStore } from '../../src/wechatpay/verifier.ts';
+
+/** The protocol client against the local simulator, over loopback, for every endpoint it serves. */
+
+interface Sim {
+  sim: RunningSimulator;
+  dir: string;
+  signer: LocalSigner;
+  close(): Promise<void>;
+}
+
+async function boot(keyMode: KeyMode): Promise<Sim> {
+  const dir = await mkdtemp(join(tmpdir(), 'anfu-e2e-client-'));
+  const sim = await startSimulator({ stateDir: dir, keyMode, timeScale: 1000, refundDelaySeconds: 5 });
+  const s = sim.sandbox;
+  const signer = new LocalSigner({ mchid: s.mchid, serialNo: s.merchant_serial_no, privateKey: loadPrivateKey(await readFile(s.merchant_private_key_path)) });
+  return {
+    sim,
+    dir,
+    signer,
+    async close() {
+      await sim.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function clientFor(s: Sim, verifier: WechatPayKeyStore, extra: Partial<WechatPayClientOptions> = {}): WechatPayClient {
+  return new WechatPayClient({
+    mchid: s.sim.sandbox.mchid,
+    appid: s.sim.sandbox.appid,
+    signer: s.signer,
+    verifier,
+    baseUrls: [s.sim.baseUrl],
+    clock: systemClock,
+    timeoutMs: 3000,
+    sleep: async () => undefined,
+    ...extra,
+  });
+}
+
+async function control(s: Sim, method: 'POST' | 'DELETE', path: string, body?: unknown): Promise<Response> {
+  const res = await fetch(`${s.sim.baseUrl}${path}`, { method, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : null });
+  if (res.status >= 300) throw new Error(`control ${path} answered ${res.status}`);
+  return res;
+}
+
+let seq = 0;
+function order(overrides: Partial<H5OrderInput> = {}): H5OrderInput {
+  seq++;
+  return {
+    description: 'Anfu 测试商品',
+    out_trade_no: `E2E${Date.now()}${seq}`,
+    notify_url: 'https://127.0.0.1:9/anfu/notify',
+    amount: { total: 1234, currency: 'CNY' },
+    scene_info: { payer_client_ip: '14.23.150.211', h5_info: { type: 'Wap' } },
+    ...overrides,
+  };
+}
+
+async function apiError(p: Promise<unknown>): Promise<WechatPayApiError> {
+  const e = await p.then(
+    () => undefined,
+    (x: unknown) => x,
+  );
+  if (!(e instanceof WechatPayApiError)) throw new Error(`expected a WechatPayApiError, got ${String(e)}`);
+  return e;
+}
+
+describe('client ↔ simulator, public-key mode', () => {
+  let s: Sim;
+  let client: WechatPayClient;
+
+  beforeAll(async () => {
+    s = await boot('public-key');
+    const store = new WechatPayKeyStore().addPublicKey(s.sim.sandbox.wechatpay_public_key_id, loadPublicKey(await readFile(s.sim.sandbox.wechatpay_public_key_path)));
+    client = clientFor(s, store);
+  });
+  afterAll(async () => {
+    await client?.close();
+    await s?.close();
+  });
+
+  it('creates an H5 order, re-enters it for a fresh h5_url, and refuses changed parameters with OUT_TRADE_NO_USED', async () => {
+    const o = order();
+    const first = await createH5Order(client, o);
+    const again = await createH5Order(client, o);
+    expect(first.h5_url).toMatch(/prepay_id=/);
+    expect(again.h5_url).not.toBe(first.h5_url);
+    const e = await apiError(createH5Order(client, { ...o, amount: { total: 999 } }));
+    expect(e).toMatchObject({ status: 403, code: 'OUT_TRADE_NO_USED' });
+  });
+
+  it('surfaces PARAM_ERROR with detail.field', async () => {
+    const e = await apiError(createH5Order(client, order({ scene_info: { payer_client_ip: '999.1.1.1', h5_info: { type: 'Wap' } } })));
+    expect(e).toMatchObject({ status: 400, code: 'PARAM_ERROR' });
+    expect(e.detail?.field).toContain('payer_client_ip');
+  });
+
+  it('queries an unpaid order by out_trade_no, and an unknown one gives ORDER_NOT_EXIST', async () => {
+    const o = order();
+    await createH5Order(client, o);
+    const tx = await queryByOutTradeNo(client, o.out_trade_no);
+    expect(tx).toMatchObject({ out_trade_no: o.out_trade_no, trade_state: 'NOTPAY', mchid: s.sim.sandbox.mchid, amount: { total: 1234 } });
+    expect(await apiError(queryByOutTradeNo(client, 'NOSUCHORDER123'))).toMatchObject({ status: 404, code: 'ORDER_NOT_EXIST' });
+    expect((await apiError(queryByTransactionId(client, '4200000000000000000000000999'))).is('ORDERNOTEXIST')).toBe(true);
+  });
+
+  it('sees a paid order by both numbers; closing it gives ORDER_PAID', async () => {
+    const o = order();
+    await createH5Order(client, o);
+    await control(s, 'POST', `/sim/transactions/${o.out_trade_no}/pay`);
+    const paid = await queryByOutTradeNo(client, o.out_trade_no);
+    expect(paid.trade_state).toBe('SUCCESS');
+    expect(paid.transaction_id).toBeTruthy();
+    const byId = await queryByTransactionId(client, paid.transaction_id!);
+    expect(byId.out_trade_no).toBe(o.out_trade_no);
+    expect(await apiError(closeOrder(client, o.out_trade_no))).toMatchObject({ status: 403, code: 'ORDER_PAID' });
+  });
+
+  it('closes an unpaid order with a verified 204, re-entrantly; ordering it again gives ORDER_CLOSED', async () => {
+    const o = order();
+    await createH5Order(client, o);
+    await closeOrder(client, o.out_trade_no);
+    await closeOrder(client, o.out_trade_no);
+    expect((await queryByOutTradeNo(client, o.out_trade_no)).trade_state).toBe('CLOSED');
+    expect(await apiError(createH5Order(client, o))).toMatchObject({ code: 'ORDER_CLOSED' });
+  });
+
+  it('refunds a paid order idempotently and sees it settle; an unknown refund is RESOURCE_NOT_EXISTS', async () => {
+    const o = order();
+    await createH5Order(client, o);
+    await control(s, 'POST', `/sim/transactions/${o.out_trade_no}/pay`);
+    const req = { out_trade_no: o.out_trade_no, out_refund_no: `R${o.out_trade_no}`, amount: { refund: 234, total: 1234, currency: 'CNY' as const } };
+    const r = await createRefund(client, req);
+    expect(r).toMatchObject({ out_refund_no: req.out_refund_no, out_trade_no: o.out_trade_no, amount: { refund: 234, total: 1234 } });
+    expect(['PROCESSING', 'SUCCESS']).toContain(r.status);
+    const same = await createRefund(client, req);
+    expect(same.refund_id).toBe(r.refund_id);
+    let status = r.status;
+    for (let i = 0; i < 50 && status === 'PROCESSING'; i++) {
+      await new Promise((res) => setTimeout(res, 20));
+      status = (await queryRefund(client, req.out_refund_no)).status;
+    }
+    expect(status).toBe('SUCCESS');
+    expect(await apiError(queryRefund(client, 'NO_SUCH_REFUND'))).toMatchObject({ status: 404, code: 'RESOURCE_NOT_EXISTS' });
+  });
+
+  it('retries a SYSTEM_ERROR and a FREQUENCY_LIMITED answer injected by faults, then succeeds', async () => {
+    try {
+      await control(s, 'POST', '/sim/faults', { rules: [{ path: '/v3/pay/transactions/h5', error: { status: 500, code: 'SYSTEM_ERROR' }, times: 1 }] });
+      expect((await createH5Order(client, order())).h5_url).toBeTruthy();
+      await control(s, 'POST', '/sim/faults', { rules: [{ path: '/v3/pay/transactions/h5', error: { status: 429, code: 'FREQUENCY_LIMITED' }, times: 1 }] });
+      expect((await createH5Order(client, order())).h5_url).toBeTruthy();
+    } finally {
+      await control(s, 'DELETE', '/sim/faults');
+    }
+  });
+
+  it('reports FREQUENCY_LIMITED once attempts run out', async () => {
+    const once = clientFor(s, new WechatPayKeyStore().addPublicKey(s.sim.sandbox.wechatpay_public_key_id, loadPublicKey(await readFile(s.sim.sandbox.wechatpay_public_key_path))), { retry: { maxAttempts: 1 } });
+    try {
+      await control(s, 'POST', '/sim/faults', { rules: [{ path: '/v3/pay/transactions/h5', error: { status: 429, code: 'FREQUENCY_LIMITED' } }] });
+      expect(await apiError(createH5Order(once, order()))).toMatchObject({ status: 429, code: 'FREQUENCY_LIMITED' });
+    } finally {
+      await control(s, 'DELETE', '/sim/faults');
+      await once.close();
+    }
+  });
+
+  it('retries after the simulator resets the connection', async () => {
+    try {
+      await control(s, 'POST', '/sim/faults', { rules: [{ path: '/v3/pay/transactions/h5', reset: true, times: 1 }] });
+      expect((await createH5Order(client, order())).h5_url).toBeTruthy();
+    } finally {
+      await control(s, 'DELETE', '/sim/faults');
+    }
+  });
+
+  it('learns public-key mode from the 404 of /v3/certificates', async () => {
+    const r = await downloadCertificates(client, { apiV3Key: ApiV3Key.from(s.sim.sandbox.apiv3_key), store: new WechatPayKeyStore(), clock: systemClock });
+    expect(r).toEqual({ mode: 'public-key' });
+  });
+
+  it('rejects the answers when the client trusts a different WeChat Pay key', async () => {
+    const wrong = clientFor(s, new WechatPayKeyStore().addPublicKey(s.sim.sandbox.wechatpay_public_key_id, loadPublicKey(await readFile(s.sim.sandbox.merchant_certificate_path))));
+    try {
+      await expect(createH5Order(wrong, order())).rejects.toMatchObject({ name: 'WechatPayVerificationError', reason: 'signature_mismatch' });
+    } finally {
+      await wrong.close();
+    }
+  });
+});
+
+describe('client ↔ simulator, certificate mode', () => {
+  let s: Sim;
+
+  beforeAll(async () => {
+    s = await boot('certificate');
+  });
+  afterAll(async () => {
+    await s?.close();
+  });
+
+  it('downloads, decrypts and verifies the platform certificate, then verifies answers with it', async () => {
+    const store = new WechatPayKeyStore();
+    const client = clientFor(s, store);
+    try {
+      const r = await downloadCertificates(client, { apiV3Key: ApiV3Key.from(s.sim.sandbox.apiv3_key), store, clock: systemClock });
+      expect(r.mode).toBe('certificate');
+      expect(store.certificateSerials()).toEqual([s.sim.sandbox.platform_certificate_serial]);
+      const o = order();
+      await createH5Order(client, o);
+      expect((await queryByOutTradeNo(client, o.out_trade_no)).trade_state).toBe('NOTPAY');
+    } finally {
+      await client.close();
+    }
+  });
+});
