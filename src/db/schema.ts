@@ -133,6 +133,7 @@ export interface IdempotencyKeysTable {
   locked_at: Timestamp | null;
   response_status: number | null;
   response_body: Json<unknown> | null;
+  resource_id: string | null;
   created_at: Timestamp;
   expires_at: Timestamp;
 }

@@ -134,6 +134,8 @@ CREATE TABLE idempotency_keys (
   locked_at            timestamptz,
   response_status      integer,
   response_body        jsonb,
+  -- The resource the first attempt created (e.g. pay_…), so a retry after a crash resumes it.
+  resource_id          text,
   created_at           timestamptz NOT NULL,
   expires_at           timestamptz NOT NULL,
   -- Scoped by merchant: a guessed key can never fetch another merchant's stored response.

@@ -1,0 +1,120 @@
+import { createHash } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import { AppError } from '../../lib/errors.ts';
+import { safeEqual } from '../../lib/secret.ts';
+import { newId, randomAlnum } from '../../lib/ids.ts';
+import type { Clock } from '../../lib/clock.ts';
+import type { Merchant, MerchantMode } from '../../domain/merchant.ts';
+import type { Database } from '../../db/schema.ts';
+import * as repo from '../../db/merchant-api-keys.ts';
+import { findMerchantById } from '../../db/merchants.ts';
+import { toMerchant } from './merchants.ts';
+
+/**
+ * Merchant API keys: `sk_test_…` (sandbox) / `sk_live_…` (live), then a 12-character lookup id (not
+ * secret: it finds the row) and a 32-character base62 secret (≈190 bits). The token is shown once; the
+ * database keeps its SHA-256, compared in constant time. A fast hash is right here: the secret is random
+ * and high-entropy, so there is nothing for a slow password hash to protect against.
+ */
+const LOOKUP_LEN = 12;
+const SECRET_LEN = 32;
+const TOKEN_RE = /^sk_(test|live)_([A-Za-z0-9]{12})([A-Za-z0-9]{32})$/;
+/** last_used_at is advisory; writing it on every request would add a write to the hot path. */
+const TOUCH_INTERVAL_MS = 60_000;
+
+export interface ApiKeyDeps {
+  db: Kysely<Database>;
+  clock: Clock;
+}
+
+export interface ApiKeyInfo {
+  id: string;
+  merchantId: string;
+  mode: MerchantMode;
+  /** Printable hint: `sk_test_AbCdEfGhIjKl…wxyz`. */
+  hint: string;
+  label: string | null;
+  createdAt: Date;
+  revokedAt: Date | null;
+  lastUsedAt: Date | null;
+}
+
+function sha256Hex(s: string): string {
+  return createHash('sha256').update(s, 'utf8').digest('hex');
+}
+
+function prefixOf(mode: MerchantMode): string {
+  return mode === 'live' ? 'sk_live_' : 'sk_test_';
+}
+
+function toInfo(r: repo.ApiKeyRow): ApiKeyInfo {
+  return {
+    id: r.id,
+    merchantId: r.merchant_id,
+    mode: r.mode,
+    hint: `${prefixOf(r.mode)}${r.lookup_id}…${r.last4}`,
+    label: r.label,
+    createdAt: r.created_at,
+    revokedAt: r.revoked_at,
+    lastUsedAt: r.last_used_at,
+  };
+}
+
+/** Creates a key in the merchant's mode. The returned `token` is the only time the secret exists in clear. */
+export async function createApiKey(deps: ApiKeyDeps, merchantId: string, label?: string): Promise<{ token: string; key: ApiKeyInfo }> {
+  if (label !== undefined && (label.length === 0 || label.length > 64)) {
+    throw new AppError('invalid_input', 'invalid_label', 'a key label has 1 to 64 characters');
+  }
+  const merchant = await findMerchantById(deps.db, merchantId);
+  if (!merchant) throw new AppError('not_found', 'merchant_not_found', `no merchant ${merchantId}`);
+  const lookupId = randomAlnum(LOOKUP_LEN);
+  const secret = randomAlnum(SECRET_LEN);
+  const token = `${prefixOf(merchant.mode)}${lookupId}${secret}`;
+  const row = await repo.insertApiKey(deps.db, {
+    id: newId('key'),
+    merchant_id: merchantId,
+    mode: merchant.mode,
+    lookup_id: lookupId,
+    secret_sha256: sha256Hex(token),
+    last4: secret.slice(-4),
+    label: label ?? null,
+    created_at: new Date(deps.clock.now()),
+  });
+  return { token, key: toInfo(row) };
+}
+
+export async function listApiKeys(deps: Pick<ApiKeyDeps, 'db'>, merchantId: string): Promise<ApiKeyInfo[]> {
+  return (await repo.listApiKeys(deps.db, merchantId)).map(toInfo);
+}
+
+export async function revokeApiKey(deps: ApiKeyDeps, merchantId: string, keyId: string): Promise<void> {
+  const ok = await repo.revokeApiKey(deps.db, merchantId, keyId, new Date(deps.clock.now()));
+  if (!ok) throw new AppError('not_found', 'api_key_not_found', `no active key ${keyId} for merchant ${merchantId}`);
+}
+
+/** A fixed digest to compare against when no row matched, so a miss costs the same as a wrong secret. */
+const DUMMY_DIGEST = sha256Hex('sk_test_no-such-key');
+
+/**
+ * The merchant a bearer token belongs to, or null for anything else: malformed, unknown, revoked,
+ * wrong secret, prefix not matching the key's mode, or a disabled merchant. Callers answer all of these
+ * with the same 401 so a probe learns nothing.
+ */
+export async function authenticateApiKey(deps: ApiKeyDeps, token: string): Promise<{ merchant: Merchant; keyId: string } | null> {
+  const m = TOKEN_RE.exec(token);
+  if (!m) return null;
+  const [, kind, lookupId] = m as unknown as [string, 'test' | 'live', string];
+  const found = await repo.findActiveKeyByLookupId(deps.db, lookupId);
+  const digest = sha256Hex(token);
+  if (!found) {
+    safeEqual(digest, DUMMY_DIGEST);
+    return null;
+  }
+  const secretOk = safeEqual(digest, found.key.secret_sha256);
+  const modeOk = (kind === 'live') === (found.key.mode === 'live');
+  if (!secretOk || !modeOk || found.merchant.disabled_at !== null) return null;
+  const now = deps.clock.now();
+  const last = found.key.last_used_at?.getTime() ?? 0;
+  if (now - last >= TOUCH_INTERVAL_MS) await repo.touchApiKey(deps.db, found.key.id, new Date(now));
+  return { merchant: toMerchant(found.merchant), keyId: found.key.id };
+}
