@@ -84,12 +84,15 @@ export class WechatPayKeyStore implements Verifier {
   }
 }
 
-const BASE64_STRICT = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-
-/** Decodes standard padded Base64 strictly; null for anything else (Node's decoder is lenient). */
+/**
+ * Decodes standard padded Base64 strictly; null for anything else. Node's decoder is lenient (it skips
+ * junk, whitespace and URL-safe characters), so the bytes must re-encode to exactly the input: that
+ * rejects every non-canonical form, and is several times cheaper than a full-string regex.
+ */
 export function decodeBase64Strict(s: string): Buffer | null {
-  if (s.length === 0 || !BASE64_STRICT.test(s)) return null;
-  return Buffer.from(s, 'base64');
+  if (s.length === 0 || s.length % 4 !== 0) return null;
+  const bytes = Buffer.from(s, 'base64');
+  return bytes.toString('base64') === s ? bytes : null;
 }
 
 export function verifySha256WithRsa(key: KeyObject, message: Buffer, signature: Buffer): boolean {
