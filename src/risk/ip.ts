@@ -17,6 +17,8 @@ const MAPPED_V4 = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i;
 /** Returns null for anything that is not an IP literal (no zone ids, no ports). */
 export function parseIp(raw: string): ParsedIp | null {
   const text = raw.trim();
+  // A zone id ("fe80::1%eth0") names an interface of this host; it never belongs to a remote payer.
+  if (text.includes('%')) return null;
   const mapped = MAPPED_V4.exec(text);
   // An IPv4-mapped IPv6 address is the same payer as the IPv4 one; counting them apart would split bursts.
   const candidate = mapped?.[1] ?? text;

@@ -1,0 +1,80 @@
+import {
+  VELOCITY_DIMENSIONS,
+  VELOCITY_FAMILIES,
+  VELOCITY_WINDOWS,
+  zeroAggregate,
+  type AggregateFacts,
+  type FamilyFacts,
+  type RiskFacts,
+  type RiskPhase,
+  type VelocityDimension,
+  type VelocityFamily,
+} from './facts.ts';
+import type { SeriesRef } from './fact-usage.ts';
+import type { CompiledRiskLists } from './lists.ts';
+import { shanghaiTime } from './local-time.ts';
+import type { PaymentSubject } from './series.ts';
+import { uaFamily } from './user-agent.ts';
+import type { WindowAggregate } from './velocity/store.ts';
+
+/** Turns a store answer (one aggregate per window, in VELOCITY_WINDOWS order) into fact keys. */
+export function aggregateFacts(windows: readonly WindowAggregate[]): AggregateFacts {
+  const out: Record<string, number> = {};
+  VELOCITY_WINDOWS.forEach((w, j) => {
+    const agg = windows[j] ?? { count: 0, sum: 0, distinct: 0 };
+    out[`count_${w.suffix}`] = agg.count;
+    out[`sum_${w.suffix}`] = agg.sum;
+    out[`distinct_${w.suffix}`] = agg.distinct;
+  });
+  return out;
+}
+
+/**
+ * Assembles the facts for one payment. Pure: velocity answers, lists and the time come in.
+ * Series not fetched (no rule reads them) are zeros; `is_new_device` needs the device's 24 h
+ * attempt count, which the engine always fetches when there is a device id.
+ */
+export function buildFacts(
+  subject: PaymentSubject,
+  phase: RiskPhase,
+  now: number,
+  aggregates: ReadonlyMap<SeriesRef, AggregateFacts>,
+  lists: CompiledRiskLists,
+): RiskFacts {
+  const { input, ip } = subject;
+  const family = (name: VelocityFamily): FamilyFacts => {
+    const get = (dim: VelocityDimension): AggregateFacts => aggregates.get(`${name}.${dim}`) ?? zeroAggregate();
+    return { ip: get('ip'), device: get('device'), payer: get('payer'), merchant: get('merchant') };
+  };
+  const velocity = family('velocity');
+  const deviceId = input.device_id ?? '';
+  const payerOpenid = input.payer_openid ?? '';
+  const { hour, weekday } = shanghaiTime(now);
+  return {
+    phase,
+    amount: input.amount,
+    currency: input.currency,
+    merchant_id: input.merchant_id,
+    ip: ip.ip,
+    ip24: ip.network,
+    ip_version: ip.version,
+    device_id: deviceId,
+    h5_type: input.h5_type ?? '',
+    ua_family: uaFamily(input.user_agent),
+    user_agent: input.user_agent ?? '',
+    description: input.description ?? '',
+    hour,
+    weekday,
+    payer_openid: payerOpenid,
+    is_new_device: deviceId !== '' && velocity.device['count_24h'] === 0,
+    velocity,
+    failures: family('failures'),
+    successes: family('successes'),
+    lists: lists.flags({ ip: ip.ip, device_id: deviceId, payer_openid: payerOpenid }),
+  };
+}
+
+/** Every family × dimension pair, for callers that want all aggregates (backtests, debugging). */
+export const ALL_SERIES: ReadonlySet<SeriesRef> = new Set(
+  VELOCITY_FAMILIES.flatMap((f) => VELOCITY_DIMENSIONS.map((d) => `${f}.${d}` as SeriesRef)),
+);
