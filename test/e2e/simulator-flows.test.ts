@@ -235,7 +235,6 @@ describe('restart', () => {
 
 describe('interoperability with wechatpay-node-v3', () => {
   const require = createRequire(import.meta.url);
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const Pay = require('wechatpay-node-v3') as new (o: Record<string, unknown>) => {
     getSignature(method: string, nonce: string, ts: string, url: string, body?: string): string;
     getAuthorization(nonce: string, ts: string, signature: string): string;
