@@ -96,6 +96,19 @@ describe('cashier', () => {
   });
 });
 
+describe('time_expire', () => {
+  it('refuses to pay once time_expire has passed', async () => {
+    const clock = fixedClock(Date.now());
+    const { sim, createOrder } = await setup({ clock });
+    const expire = new Date(clock.now() + 120_000).toISOString().replace(/\.\d+Z$/, '+00:00');
+    const { no } = await createOrder({ time_expire: expire });
+    clock.advance(121_000);
+    const res = await fetch(`${sim.baseUrl}/sim/transactions/${no}/pay`, { method: 'POST' });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ code: 'ORDER_EXPIRED' });
+  });
+});
+
 describe('notifications', () => {
   it('delivers TRANSACTION.SUCCESS signed with the public key and encrypted with the APIv3 key, as spec §3', async () => {
     const { sim, createOrder, receiver } = await setup();
