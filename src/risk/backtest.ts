@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { fixedClock } from '../lib/clock.ts';
+import { AppError } from '../lib/errors.ts';
 import type { CompiledRuleSet } from './compile.ts';
 import { decide, type RiskDecision } from './decide.ts';
 import type { SeriesRef } from './fact-usage.ts';
@@ -79,8 +80,15 @@ export async function backtest(
   options: BacktestOptions = {},
 ): Promise<BacktestReport> {
   const steps: Step[] = [];
-  for (const raw of payments) {
-    const p = pastPaymentSchema.parse(raw);
+  for (const [index, raw] of payments.entries()) {
+    const parsed = pastPaymentSchema.safeParse(raw);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new AppError('invalid_input', 'risk_backtest_input_invalid', `payment ${index}: ${issue?.path.join('.') ?? ''} ${issue?.message ?? 'invalid'}`, {
+        index,
+      });
+    }
+    const p = parsed.data;
     const { created_at, outcome, finished_at, ...input } = p;
     const subject = toSubject(input);
     steps.push({ at: created_at, order: 0, subject, outcome: 'attempt' });
