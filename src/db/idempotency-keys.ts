@@ -1,0 +1,115 @@
+import { sql, type Selectable } from 'kysely';
+import type { IdempotencyKeysTable } from './schema.ts';
+import type { Db } from './merchants.ts';
+
+/**
+ * Idempotency keys, one row per (merchant, endpoint, key). The primary key decides who runs first:
+ * `INSERT … ON CONFLICT DO NOTHING` returns a row to exactly one of N concurrent callers. Every later
+ * change is a compare-and-set on the row's state, so two recoveries of a stale lock cannot both win.
+ */
+export type IdempotencyRow = Selectable<IdempotencyKeysTable>;
+
+export interface KeyRef {
+  merchantId: string;
+  endpoint: string;
+  key: string;
+}
+
+const byRef = (r: KeyRef) => ({ merchant_id: r.merchantId, endpoint: r.endpoint, key: r.key });
+
+/** Claims a fresh key; undefined when the row already exists. */
+export async function insertInFlight(db: Db, r: KeyRef, fingerprint: string, now: Date, expiresAt: Date): Promise<IdempotencyRow | undefined> {
+  return db
+    .insertInto('idempotency_keys')
+    .values({ ...byRef(r), request_fingerprint: fingerprint, state: 'in_flight', locked_at: now, created_at: now, expires_at: expiresAt })
+    .onConflict((oc) => oc.columns(['merchant_id', 'endpoint', 'key']).doNothing())
+    .returningAll()
+    .executeTakeFirst();
+}
+
+export async function findKey(db: Db, r: KeyRef): Promise<IdempotencyRow | undefined> {
+  return db
+    .selectFrom('idempotency_keys')
+    .selectAll()
+    .where('merchant_id', '=', r.merchantId)
+    .where('endpoint', '=', r.endpoint)
+    .where('key', '=', r.key)
+    .executeTakeFirst();
+}
+
+/** Re-claims an expired row as if new (a key reused after its retention period is a new request). */
+export async function reclaimExpired(db: Db, r: KeyRef, fingerprint: string, now: Date, expiresAt: Date): Promise<IdempotencyRow | undefined> {
+  return db
+    .updateTable('idempotency_keys')
+    .set({ request_fingerprint: fingerprint, state: 'in_flight', locked_at: now, response_status: null, response_body: null, resource_id: null, created_at: now, expires_at: expiresAt })
+    .where('merchant_id', '=', r.merchantId)
+    .where('endpoint', '=', r.endpoint)
+    .where('key', '=', r.key)
+    .where('expires_at', '<=', now)
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/** Takes over an in-flight lock older than `staleBefore`; only the caller that saw `lockedAt` wins. */
+export async function takeOverStaleLock(db: Db, r: KeyRef, lockedAt: Date, staleBefore: Date, now: Date): Promise<IdempotencyRow | undefined> {
+  return db
+    .updateTable('idempotency_keys')
+    .set({ locked_at: now })
+    .where('merchant_id', '=', r.merchantId)
+    .where('endpoint', '=', r.endpoint)
+    .where('key', '=', r.key)
+    .where('state', '=', 'in_flight')
+    .where('locked_at', '=', lockedAt)
+    .where('locked_at', '<', staleBefore)
+    .returningAll()
+    .executeTakeFirst();
+}
+
+export async function setResource(db: Db, r: KeyRef, resourceId: string): Promise<boolean> {
+  const res = await db
+    .updateTable('idempotency_keys')
+    .set({ resource_id: resourceId })
+    .where('merchant_id', '=', r.merchantId)
+    .where('endpoint', '=', r.endpoint)
+    .where('key', '=', r.key)
+    .where('state', '=', 'in_flight')
+    .executeTakeFirst();
+  return res.numUpdatedRows > 0n;
+}
+
+export async function markCompleted(db: Db, r: KeyRef, status: number, body: unknown): Promise<boolean> {
+  const res = await db
+    .updateTable('idempotency_keys')
+    .set({ state: 'completed', locked_at: null, response_status: status, response_body: JSON.stringify(body ?? null) })
+    .where('merchant_id', '=', r.merchantId)
+    .where('endpoint', '=', r.endpoint)
+    .where('key', '=', r.key)
+    .where('state', '=', 'in_flight')
+    .executeTakeFirst();
+  return res.numUpdatedRows > 0n;
+}
+
+export async function deleteInFlight(db: Db, r: KeyRef): Promise<boolean> {
+  const res = await db
+    .deleteFrom('idempotency_keys')
+    .where('merchant_id', '=', r.merchantId)
+    .where('endpoint', '=', r.endpoint)
+    .where('key', '=', r.key)
+    .where('state', '=', 'in_flight')
+    .executeTakeFirst();
+  return res.numDeletedRows > 0n;
+}
+
+/** Deletes up to `limit` expired keys; small batches keep each statement's locks short. */
+export async function deleteExpired(db: Db, now: Date, limit: number): Promise<number> {
+  const res = await sql<{ n: number }>`
+    with doomed as (
+      select merchant_id, endpoint, key from idempotency_keys
+      where expires_at <= ${now}
+      limit ${limit}
+      for update skip locked
+    )
+    delete from idempotency_keys k using doomed d
+    where k.merchant_id = d.merchant_id and k.endpoint = d.endpoint and k.key = d.key`.execute(db);
+  return Number(res.numAffectedRows ?? 0n);
+}
