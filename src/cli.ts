@@ -1,6 +1,8 @@
 import { Command } from 'commander';
 import { pathToFileURL } from 'node:url';
 import { addSimulatorCommand } from './simulator/cli-command.ts';
+import { addMigrateCommand } from './db/cli-command.ts';
+import { addMerchantCommand } from './services/merchants/merchant-cli.ts';
 
 /**
  * The `anfu` command. Each capability registers its own subcommand from its folder, so this file
@@ -9,6 +11,8 @@ import { addSimulatorCommand } from './simulator/cli-command.ts';
 export function buildProgram(): Command {
   const program = new Command('anfu').description('Anfu (安付): a self-hostable WeChat Pay H5 gateway').showHelpAfterError();
   addSimulatorCommand(program);
+  addMigrateCommand(program);
+  addMerchantCommand(program);
   return program;
 }
 
