@@ -1,4 +1,4 @@
-import { sign as rsaSign, type KeyObject } from 'node:crypto';
+import { KeyObject, sign as rsaSign } from 'node:crypto';
 import { randomAlnum } from '../lib/ids.ts';
 import { requestMessage } from './message.ts';
 
@@ -26,6 +26,8 @@ export class LocalSigner implements Signer {
   readonly #key: KeyObject;
 
   constructor(opts: { mchid: string; serialNo: string; privateKey: KeyObject }) {
+    // A PEM string would be re-parsed on every signature (4–6× slower); insist on a parsed key.
+    if (!(opts.privateKey instanceof KeyObject) || opts.privateKey.type !== 'private') throw new TypeError('LocalSigner needs a private KeyObject (use loadPrivateKey)');
     this.mchid = opts.mchid;
     this.serialNo = opts.serialNo;
     this.#key = opts.privateKey;

@@ -1,4 +1,4 @@
-import { verify as rsaVerify, type KeyObject } from 'node:crypto';
+import { KeyObject, verify as rsaVerify } from 'node:crypto';
 import { isPublicKeyId, type CertificateInfo } from './keys.ts';
 
 /**
@@ -26,12 +26,14 @@ export class WechatPayKeyStore implements Verifier {
 
   addPublicKey(keyId: string, key: KeyObject): this {
     if (!isPublicKeyId(keyId)) throw new Error('a WeChat Pay public key ID starts with PUB_KEY_ID_');
+    assertPublicKeyObject(key);
     this.#publicKeys.set(keyId, key);
     this.#preferred = keyId;
     return this;
   }
 
   addCertificate(cert: Pick<CertificateInfo, 'serial' | 'publicKey' | 'notBefore' | 'notAfter'>): this {
+    assertPublicKeyObject(cert.publicKey);
     this.#certificates.set(cert.serial, {
       key: cert.publicKey,
       notBefore: cert.notBefore.getTime(),
@@ -82,6 +84,11 @@ export class WechatPayKeyStore implements Verifier {
     }
     return best;
   }
+}
+
+/** Keys are parsed once: a PEM handed to verify would be re-parsed on every notification. */
+function assertPublicKeyObject(key: unknown): void {
+  if (!(key instanceof KeyObject) || key.type !== 'public') throw new TypeError('expected a public KeyObject (use loadPublicKey or loadCertificate)');
 }
 
 /**
