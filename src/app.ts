@@ -1,0 +1,75 @@
+import type { FastifyInstance } from 'fastify';
+import type { Config } from './config/config.ts';
+import { systemClock, type Clock } from './lib/clock.ts';
+import { createLogger, type Logger } from './lib/logger.ts';
+import { openDatabase, type DatabaseHandle } from './db/connect.ts';
+import { migrateToLatest } from './db/migrate.ts';
+import { createJobs, startJobs, stopJobs, type JobsOptions } from './db/jobs.ts';
+import { buildHttpServer } from './http/server.ts';
+import { registerHealthRoutes } from './http/routes/health.ts';
+import type { ServiceContext } from './services/context.ts';
+import { WechatGateway } from './services/wechat-gateway.ts';
+
+/**
+ * The composition root: opens the database, migrates, builds the services' context, the HTTP server
+ * and the workers, and closes them in the right order. Route and worker modules register here.
+ */
+export interface AppOverrides {
+  logger?: Logger;
+  clock?: Clock;
+  /** An already-open database (tests); otherwise one is opened from the config. */
+  database?: DatabaseHandle;
+  jobs?: JobsOptions;
+  /** Start background workers (default true). */
+  workers?: boolean;
+}
+
+export interface App {
+  ctx: ServiceContext;
+  server: FastifyInstance;
+  database: DatabaseHandle;
+  /** Listens on config host/port; resolves to the base URL. */
+  listen(): Promise<string>;
+  /** Graceful shutdown: stop accepting, drain requests, finish or release jobs, close the database. */
+  close(): Promise<void>;
+}
+
+export async function createApp(config: Config, overrides: AppOverrides = {}): Promise<App> {
+  const logger = overrides.logger ?? createLogger({ level: config.logLevel });
+  const clock = overrides.clock ?? systemClock;
+  const ownsDatabase = overrides.database === undefined;
+  const database =
+    overrides.database ??
+    (await openDatabase(config.databaseUrl ? { databaseUrl: config.databaseUrl } : { dataDir: config.dataDir }));
+  await migrateToLatest(database.db);
+  const jobs = createJobs(database, overrides.jobs);
+  await startJobs(jobs);
+
+  const wechat = new WechatGateway({ db: database.db, clock, timeoutMs: config.wechatpayTimeoutMs });
+  const publicUrl = (config.publicUrl ?? `http://${config.host}:${config.port}`).replace(/\/$/, '');
+  const ctx: ServiceContext = { db: database.db, clock, logger, mode: config.mode, publicUrl, wechat, jobs };
+
+  const state = { draining: false };
+  const server = buildHttpServer({ logger, live: config.mode === 'live', trustProxy: config.trustProxy });
+  registerHealthRoutes(server, ctx, state);
+
+  let closed = false;
+  return {
+    ctx,
+    server,
+    database,
+    async listen() {
+      const address = await server.listen({ host: config.host, port: config.port });
+      return address.replace('0.0.0.0', '127.0.0.1');
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      state.draining = true;
+      await server.close();
+      await stopJobs(jobs);
+      await wechat.close();
+      if (ownsDatabase) await database.close();
+    },
+  };
+}
