@@ -18,6 +18,7 @@ import { signResponse } from './response-signer.ts';
 import { LocalSigner, parseAuthorization } from './signer.ts';
 import { closeOrder, queryByOutTradeNo } from './transactions.ts';
 import { WechatPayKeyStore, verifySha256WithRsa } from './verifier.ts';
+import { CertificateRefresher } from './validator.ts';
 
 const platformCert = loadCertificate(readFixture('official/go-wechatpay_certificate.pem'));
 const platformKey = loadPrivateKey(readFixture('official/go-test_private_key.pem'));
@@ -346,5 +347,40 @@ describe('certificate download', () => {
   it('reports public-key mode on 404', async () => {
     const w = await fakeWechat(() => ({ status: 404, body: '{"code":"RESOURCE_NOT_EXISTS","message":"无可用的平台证书"}', sign: false }));
     expect(await downloadCertificates(client([w.url]).c, { apiV3Key: ApiV3Key.from(APIV3), store: new WechatPayKeyStore(), clock: systemClock })).toEqual({ mode: 'public-key' });
+  });
+});
+
+describe('certificate mode: unknown serial', () => {
+  const sealed = sealResource(ApiV3Key.from(APIV3), platformCert.pem, { associatedData: 'certificate' });
+  const certBody = JSON.stringify({ data: [{ serial_no: platformCert.serial, effective_time: '2021-04-27T00:00:00+08:00', expire_time: '2031-04-25T00:00:00+08:00', encrypt_certificate: sealed }] });
+
+  async function setup(serveCertificates: boolean) {
+    const w = await fakeWechat((s) => (s.url === '/v3/certificates' ? (serveCertificates ? { status: 200, body: certBody } : { status: 500, body: '', sign: false }) : { status: 200, body: H5 }));
+    // The client knows only an older certificate; WeChat now signs with a new one.
+    const store = new WechatPayKeyStore().addCertificate(loadCertificate(readFixture('official/java-wechat_pay_certificate.pem')));
+    let c: WechatPayClient | undefined;
+    const refresher = new CertificateRefresher({
+      clock: systemClock,
+      minIntervalMs: 60_000,
+      refresh: async () => {
+        if (c) await downloadCertificates(c, { apiV3Key: ApiV3Key.from(APIV3), store, clock: systemClock });
+      },
+    });
+    c = client([w.url], { verifier: store, onUnknownSerial: refresher.hook, retry: { maxAttempts: 1 } }).c;
+    return { w, c, store };
+  }
+
+  it('downloads the certificates once, then verifies the answer signed by the new one', async () => {
+    const { w, c, store } = await setup(true);
+    await createH5Order(c, order);
+    await createH5Order(c, order);
+    expect(store.certificateSerials()).toContain(platformCert.serial);
+    expect(w.seen.filter((s) => s.url === '/v3/certificates')).toHaveLength(1);
+  });
+
+  it('rejects answers when the refresh cannot help, downloading at most once per interval', async () => {
+    const { w, c } = await setup(false);
+    for (let i = 0; i < 5; i++) await expect(createH5Order(c, order)).rejects.toMatchObject({ reason: 'unknown_serial' });
+    expect(w.seen.filter((s) => s.url === '/v3/certificates')).toHaveLength(1);
   });
 });
