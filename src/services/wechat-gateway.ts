@@ -83,18 +83,18 @@ export class WechatGateway {
     const baseUrls: readonly [string] | readonly [string, string] = merchant.wechatApiBackupUrl
       ? [merchant.wechatApiBaseUrl, merchant.wechatApiBackupUrl]
       : [merchant.wechatApiBaseUrl];
-    let client: WechatPayClient | undefined;
     const refresher =
       merchant.keyMode === 'platform_certificate'
         ? new CertificateRefresher({
             clock: this.#opts.clock,
             minIntervalMs: this.#opts.certificateRefreshIntervalMs ?? 60_000,
             refresh: async () => {
-              if (client) await downloadCertificates(client, { apiV3Key, store: keyStore, clock: this.#opts.clock });
+              // Called only after construction below, so `client` is initialised by then.
+              await downloadCertificates(client, { apiV3Key, store: keyStore, clock: this.#opts.clock });
             },
           })
         : undefined;
-    client = new WechatPayClient({
+    const client: WechatPayClient = new WechatPayClient({
       mchid: merchant.mchid,
       appid: merchant.appid,
       signer,
