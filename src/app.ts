@@ -9,6 +9,7 @@ import { buildHttpServer } from './http/server.ts';
 import { registerHealthRoutes } from './http/routes/health.ts';
 import type { ServiceContext } from './services/context.ts';
 import { WechatGateway } from './services/wechat-gateway.ts';
+import { ALL_QUEUES } from './workers/queues.ts';
 
 /**
  * The composition root: opens the database, migrates, builds the services' context, the HTTP server
@@ -43,7 +44,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     (await openDatabase(config.databaseUrl ? { databaseUrl: config.databaseUrl } : { dataDir: config.dataDir }));
   await migrateToLatest(database.db);
   const jobs = createJobs(database, overrides.jobs);
-  await startJobs(jobs);
+  await startJobs(jobs, ALL_QUEUES);
 
   const wechat = new WechatGateway({ db: database.db, clock, timeoutMs: config.wechatpayTimeoutMs });
   const publicUrl = (config.publicUrl ?? `http://${config.host}:${config.port}`).replace(/\/$/, '');
