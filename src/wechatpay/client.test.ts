@@ -358,15 +358,14 @@ describe('certificate mode: unknown serial', () => {
     const w = await fakeWechat((s) => (s.url === '/v3/certificates' ? (serveCertificates ? { status: 200, body: certBody } : { status: 500, body: '', sign: false }) : { status: 200, body: H5 }));
     // The client knows only an older certificate; WeChat now signs with a new one.
     const store = new WechatPayKeyStore().addCertificate(loadCertificate(readFixture('official/java-wechat_pay_certificate.pem')));
-    let c: WechatPayClient | undefined;
     const refresher = new CertificateRefresher({
       clock: systemClock,
       minIntervalMs: 60_000,
       refresh: async () => {
-        if (c) await downloadCertificates(c, { apiV3Key: ApiV3Key.from(APIV3), store, clock: systemClock });
+        await downloadCertificates(c, { apiV3Key: ApiV3Key.from(APIV3), store, clock: systemClock });
       },
     });
-    c = client([w.url], { verifier: store, onUnknownSerial: refresher.hook, retry: { maxAttempts: 1 } }).c;
+    const c: WechatPayClient = client([w.url], { verifier: store, onUnknownSerial: refresher.hook, retry: { maxAttempts: 1 } }).c;
     return { w, c, store };
   }
 

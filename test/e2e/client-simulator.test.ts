@@ -1,3 +1,5 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +16,7 @@ import { createRefund, queryRefund } from '../../src/wechatpay/refunds.ts';
 import { LocalSigner } from '../../src/wechatpay/signer.ts';
 import { closeOrder, queryByOutTradeNo, queryByTransactionId } from '../../src/wechatpay/transactions.ts';
 import { WechatPayKeyStore } from '../../src/wechatpay/verifier.ts';
+import { NotificationParser, type NotificationEvent } from '../../src/wechatpay/notification.ts';
 
 /** The protocol client against the local simulator, over loopback, for every endpoint it serves. */
 
@@ -26,7 +29,8 @@ interface Sim {
 
 async function boot(keyMode: KeyMode): Promise<Sim> {
   const dir = await mkdtemp(join(tmpdir(), 'anfu-e2e-client-'));
-  const sim = await startSimulator({ stateDir: dir, keyMode, timeScale: 1000, refundDelaySeconds: 5 });
+  // http notify_url is allowed only so the notification test can listen on loopback.
+  const sim = await startSimulator({ stateDir: dir, keyMode, timeScale: 1000, refundDelaySeconds: 5, allowHttpNotifyUrl: true });
   const s = sim.sandbox;
   const signer = new LocalSigner({ mchid: s.mchid, serialNo: s.merchant_serial_no, privateKey: loadPrivateKey(await readFile(s.merchant_private_key_path)) });
   return {
@@ -230,5 +234,74 @@ describe('client ↔ simulator, certificate mode', () => {
     } finally {
       await client.close();
     }
+  });
+});
+
+describe('simulator notifications → NotificationParser', () => {
+  let s: Sim;
+  let client: WechatPayClient;
+  let receiver: Server;
+  let notifyUrl: string;
+  const received: { headers: Record<string, string | string[] | undefined>; body: Buffer }[] = [];
+
+  beforeAll(async () => {
+    s = await boot('public-key');
+    client = clientFor(s, new WechatPayKeyStore().addPublicKey(s.sim.sandbox.wechatpay_public_key_id, loadPublicKey(await readFile(s.sim.sandbox.wechatpay_public_key_path))));
+    receiver = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        received.push({ headers: req.headers, body: Buffer.concat(chunks) });
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{"code":"SUCCESS","message":"成功"}');
+      });
+    });
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+    notifyUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/notify`;
+  });
+  afterAll(async () => {
+    await client?.close();
+    await s?.close();
+    receiver?.closeAllConnections();
+    await new Promise((r) => receiver?.close(r));
+  });
+
+  async function next(count: number): Promise<void> {
+    for (let i = 0; i < 200 && received.length < count; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(received.length).toBeGreaterThanOrEqual(count);
+  }
+
+  it('verifies, decrypts and types the payment and refund notifications the simulator sends', async () => {
+    const parser = new NotificationParser({ validator: client.validator, apiV3Key: ApiV3Key.from(s.sim.sandbox.apiv3_key) });
+    const o = order();
+    // Sent through the raw client because the sandbox accepts the http notify_url that production rules refuse.
+    await client.send({ method: 'POST', path: '/v3/pay/transactions/h5', body: { ...o, notify_url: notifyUrl, appid: s.sim.sandbox.appid, mchid: s.sim.sandbox.mchid } });
+    await control(s, 'POST', `/sim/transactions/${o.out_trade_no}/pay`);
+    await next(1);
+    const paid: NotificationEvent = await parser.parse(received[0]!.headers, received[0]!.body);
+    expect(paid.kind).toBe('transaction');
+    if (paid.kind === 'transaction') expect(paid.transaction).toMatchObject({ out_trade_no: o.out_trade_no, trade_state: 'SUCCESS', amount: { total: 1234 }, mchid: s.sim.sandbox.mchid });
+
+    await client.send({ method: 'POST', path: '/v3/refund/domestic/refunds', body: { out_trade_no: o.out_trade_no, out_refund_no: `M${o.out_trade_no}`, notify_url: notifyUrl, amount: { refund: 100, total: 1234, currency: 'CNY' } } });
+    await next(2);
+    const refunds = await Promise.all(received.slice(1).map((r) => parser.parse(r.headers, r.body)));
+    const mine = refunds.find((e) => e.kind === 'refund' && e.refund.out_refund_no === `M${o.out_trade_no}`);
+    expect(mine).toMatchObject({ kind: 'refund', event_type: 'REFUND.SUCCESS', refund: { refund_status: 'SUCCESS', amount: { refund: 100, total: 1234 } } });
+  });
+
+  it('rejects the simulator\'s WECHATPAY/SIGNTEST/ probes', async () => {
+    const parser = new NotificationParser({ validator: client.validator, apiV3Key: ApiV3Key.from(s.sim.sandbox.apiv3_key) });
+    const before = received.length;
+    try {
+      await control(s, 'POST', '/sim/faults', { notifications: { signature_probe: true } });
+      const o = order();
+      await client.send({ method: 'POST', path: '/v3/pay/transactions/h5', body: { ...o, notify_url: notifyUrl, appid: s.sim.sandbox.appid, mchid: s.sim.sandbox.mchid } });
+      await control(s, 'POST', `/sim/transactions/${o.out_trade_no}/pay`);
+      await next(before + 2);
+    } finally {
+      await control(s, 'DELETE', '/sim/faults');
+    }
+    const results = await Promise.all(received.slice(before).map((r) => parser.parse(r.headers, r.body).then(() => 'ok', (e: { reason?: string }) => e.reason)));
+    expect(results).toContain('signature_probe');
+    expect(results).toContain('ok');
   });
 });
