@@ -71,3 +71,9 @@ export async function setMerchantDisabled(db: Db, id: string, disabled: boolean,
   const r = await db.updateTable('merchants').set({ disabled_at: disabled ? now : null, updated_at: now }).where('id', '=', id).executeTakeFirst();
   return r.numUpdatedRows > 0n;
 }
+
+/** Re-points a merchant at another WeChat API base URL and webhook endpoint (the sandbox after a restart). */
+export async function updateMerchantEndpoints(db: Db, id: string, e: { wechat_api_base_url: string; webhook_url: string | null }, now: Date): Promise<boolean> {
+  const r = await db.updateTable('merchants').set({ ...e, updated_at: now }).where('id', '=', id).executeTakeFirst();
+  return r.numUpdatedRows > 0n;
+}
