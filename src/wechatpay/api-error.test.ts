@@ -23,4 +23,11 @@ describe('WechatPayApiError', () => {
     expect(e.code).toBe('HTTP_502');
     expect(e.message).not.toContain('secret-token-123');
   });
+
+  it('drops the echoed sign message from a SIGN_ERROR detail but keeps the rest', () => {
+    const body = { code: 'SIGN_ERROR', message: '错误的签名，验签失败', detail: { field: 'signature', location: 'authorization', sign_information: { method: 'POST', sign_message_length: 71, truncated_sign_message: 'POST\n/v3/x\n1\nNONCE\n{"payer":"secret"}\n', url: '/v3/x' } } };
+    const e = apiErrorFromResponse(401, JSON.stringify(body), undefined);
+    expect(e.detail).toEqual({ field: 'signature', location: 'authorization', sign_information: { method: 'POST', sign_message_length: 71, url: '/v3/x' } });
+    expect(JSON.stringify(e.detail)).not.toContain('secret');
+  });
 });

@@ -63,8 +63,19 @@ export function apiErrorFromResponse(status: number, rawBody: string, requestId:
     status,
     code: parsed?.code ?? `HTTP_${status}`,
     message: parsed?.message ?? 'no WeChat error body',
-    detail: parsed?.detail as ApiErrorDetail | undefined,
+    detail: parsed?.detail ? withoutEchoedMessage(parsed.detail as ApiErrorDetail) : undefined,
     requestId,
     retryAfterSeconds,
   });
+}
+
+/**
+ * A SIGN_ERROR detail echoes the start of the message WeChat verified (`truncated_sign_message`,
+ * spec §6.1): our nonce, timestamp and body. Keep its length, method and url for debugging, drop the text.
+ */
+function withoutEchoedMessage(detail: ApiErrorDetail): ApiErrorDetail {
+  const info = detail.sign_information;
+  if (info === null || typeof info !== 'object' || !('truncated_sign_message' in info)) return detail;
+  const { truncated_sign_message: _dropped, ...rest } = info as Record<string, unknown>;
+  return { ...detail, sign_information: rest };
 }

@@ -39,7 +39,7 @@ export class WechatPayKeyError extends Error {
   }
 }
 
-export type NotificationFailure = 'malformed_body' | 'unsupported_algorithm' | 'malformed_resource';
+export type NotificationFailure = 'unsupported_signature_type' | 'malformed_body' | 'unsupported_algorithm' | 'malformed_resource';
 
 /** A notification that verified but whose body or decrypted resource is not what the spec describes. */
 export class WechatPayNotificationError extends Error {

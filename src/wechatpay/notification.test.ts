@@ -118,4 +118,11 @@ describe('NotificationParser', () => {
     const { headers, body } = notification('TRANSACTION.SUCCESS', plain, { aad: 'transaction' });
     await expect(parser().parse(headers, body)).rejects.toMatchObject({ reason: 'malformed_resource' });
   });
+
+  it('accepts Wechatpay-Signature-Type WECHATPAY2-SHA256-RSA2048 and refuses any other type', async () => {
+    const v = vector<NotificationVector>('notification-h5-transaction-success');
+    const body = Buffer.from(v.body, 'utf8');
+    await expect(parser().parse({ ...v.headers, 'Wechatpay-Signature-Type': 'WECHATPAY2-SHA256-RSA2048' }, body)).resolves.toMatchObject({ kind: 'transaction' });
+    await expect(parser().parse({ ...v.headers, 'Wechatpay-Signature-Type': 'WECHATPAY2-SM2-WITH-SM3' }, body)).rejects.toMatchObject({ reason: 'unsupported_signature_type' });
+  });
 });

@@ -3,7 +3,8 @@ import { AEAD_ALGORITHM, openResourceText, type ApiV3Key } from './aead.ts';
 import { WechatPayNotificationError } from './errors.ts';
 import { transactionSchema, type Transaction } from './transaction-schema.ts';
 import { refundNoticeSchema, type RefundNotice } from './refund-schema.ts';
-import type { HeaderBag, ResponseValidator, VerifiedHeaders } from './validator.ts';
+import { header, type HeaderBag, type ResponseValidator, type VerifiedHeaders } from './validator.ts';
+import { AUTH_SCHEME } from './signer.ts';
 
 /** The notification envelope (spec §3.1). */
 const envelopeSchema = z.looseObject({
@@ -50,6 +51,11 @@ export class NotificationParser {
   }
 
   async parse(headers: HeaderBag, rawBody: Buffer): Promise<NotificationEvent> {
+    // Absent means RSA (as the Go SDK assumes); anything else (e.g. the SM2 variant) we cannot verify.
+    const signatureType = header(headers, 'wechatpay-signature-type');
+    if (signatureType !== undefined && signatureType !== AUTH_SCHEME) {
+      throw new WechatPayNotificationError('unsupported_signature_type', 'Wechatpay-Signature-Type is not WECHATPAY2-SHA256-RSA2048');
+    }
     const verified = await this.#validator.validate(headers, rawBody);
     const envelope = parseJson(rawBody.toString('utf8'), envelopeSchema, 'malformed_body', 'notification body');
     if (envelope.resource.algorithm !== AEAD_ALGORITHM) {
