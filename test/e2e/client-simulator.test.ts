@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { systemClock } from '../../src/lib/clock.ts';
+import { systemClock, toRfc3339Cst } from '../../src/lib/clock.ts';
 import { startSimulator, type KeyMode, type RunningSimulator } from '../../src/simulator/index.ts';
 import { ApiV3Key } from '../../src/wechatpay/aead.ts';
 import { WechatPayApiError } from '../../src/wechatpay/api-error.ts';
@@ -13,6 +13,7 @@ import { WechatPayClient, type WechatPayClientOptions } from '../../src/wechatpa
 import { createH5Order, type H5OrderInput } from '../../src/wechatpay/h5.ts';
 import { loadPrivateKey, loadPublicKey } from '../../src/wechatpay/keys.ts';
 import { createRefund, queryRefund } from '../../src/wechatpay/refunds.ts';
+import { fetchTradeBill } from '../../src/wechatpay/bills.ts';
 import { LocalSigner } from '../../src/wechatpay/signer.ts';
 import { closeOrder, queryByOutTradeNo, queryByTransactionId } from '../../src/wechatpay/transactions.ts';
 import { WechatPayKeyStore } from '../../src/wechatpay/verifier.ts';
@@ -194,6 +195,25 @@ describe('client ↔ simulator, public-key mode', () => {
     } finally {
       await control(s, 'DELETE', '/sim/faults');
     }
+  });
+
+  it('fetches today\'s trade bill, plain and gzip, hash-checked and in fen, with the paid order and its refund', async () => {
+    const o = order({ amount: { total: 2345, currency: 'CNY' } });
+    await createH5Order(client, o);
+    await control(s, 'POST', `/sim/transactions/${o.out_trade_no}/pay`);
+    await createRefund(client, { out_trade_no: o.out_trade_no, out_refund_no: `B${o.out_trade_no}`, amount: { refund: 345, total: 2345, currency: 'CNY' } });
+    const billDate = toRfc3339Cst(Date.now()).slice(0, 10);
+    for (const tar of [undefined, 'GZIP' as const]) {
+      const bill = await fetchTradeBill(client, { bill_date: billDate, ...(tar ? { tar_type: tar } : {}) });
+      const rows = bill.rows.filter((r) => r.out_trade_no === o.out_trade_no);
+      expect(rows.find((r) => r.trade_state === 'SUCCESS')).toMatchObject({ settlement_total_fen: 2345, mchid: s.sim.sandbox.mchid });
+      expect(rows.find((r) => r.out_refund_no === `B${o.out_trade_no}`)).toMatchObject({ refund_fen: 345 });
+      expect(bill.summary.trade_count).toBe(bill.rows.length);
+    }
+  });
+
+  it('answers NO_STATEMENT_EXIST for a bill date with no trades', async () => {
+    expect(await apiError(fetchTradeBill(client, { bill_date: '2001-01-01' }))).toMatchObject({ status: 400, code: 'NO_STATEMENT_EXIST' });
   });
 
   it('learns public-key mode from the 404 of /v3/certificates', async () => {
