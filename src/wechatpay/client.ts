@@ -49,7 +49,8 @@ export interface RequestSpec {
 /** WeChat closes idle connections after 8 s (spec §9); close ours first so a request never lands on a dying socket. */
 export const KEEP_ALIVE_MS = 7_000;
 const DEFAULT_MAX_JSON_BYTES = 1 << 20;
-const DEFAULT_USER_AGENT = `Anfu/0.1 (+https://github.com/anfu) Node/${process.versions.node}`;
+// WeChat may refuse requests without a meaningful User-Agent (spec §1.4); this mirrors the Go SDK's shape.
+const DEFAULT_USER_AGENT = `Anfu/0.1 (${process.platform}) Node/${process.versions.node}`;
 
 /**
  * Signs, sends, retries and verifies calls to WeChat Pay APIv3. It cannot be built without a
