@@ -31,6 +31,8 @@ export interface App {
   database: DatabaseHandle;
   /** Listens on config host/port; resolves to the base URL. */
   listen(): Promise<string>;
+  /** Makes /readyz answer 503 so load balancers stop routing here; close() does it too. */
+  markDraining(): void;
   /** Graceful shutdown: stop accepting, drain requests, finish or release jobs, close the database. */
   close(): Promise<void>;
 }
@@ -62,6 +64,9 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     async listen() {
       const address = await server.listen({ host: config.host, port: config.port });
       return address.replace('0.0.0.0', '127.0.0.1');
+    },
+    markDraining() {
+      state.draining = true;
     },
     async close() {
       if (closed) return;
