@@ -7,7 +7,6 @@ import {
   type FamilyFacts,
   type RiskFacts,
   type RiskPhase,
-  type VelocityDimension,
   type VelocityFamily,
 } from './facts.ts';
 import type { SeriesRef } from './fact-usage.ts';
@@ -17,16 +16,31 @@ import type { PaymentSubject } from './series.ts';
 import { uaFamily } from './user-agent.ts';
 import type { WindowAggregate } from './velocity/store.ts';
 
+const COUNT_KEYS = VELOCITY_WINDOWS.map((w) => `count_${w.suffix}`);
+const SUM_KEYS = VELOCITY_WINDOWS.map((w) => `sum_${w.suffix}`);
+const DISTINCT_KEYS = VELOCITY_WINDOWS.map((w) => `distinct_${w.suffix}`);
+
 /** Turns a store answer (one aggregate per window, in VELOCITY_WINDOWS order) into fact keys. */
 export function aggregateFacts(windows: readonly WindowAggregate[]): AggregateFacts {
   const out: Record<string, number> = {};
-  VELOCITY_WINDOWS.forEach((w, j) => {
-    const agg = windows[j] ?? { count: 0, sum: 0, distinct: 0 };
-    out[`count_${w.suffix}`] = agg.count;
-    out[`sum_${w.suffix}`] = agg.sum;
-    out[`distinct_${w.suffix}`] = agg.distinct;
-  });
+  for (let j = 0; j < COUNT_KEYS.length; j++) {
+    const agg = windows[j];
+    out[COUNT_KEYS[j]!] = agg?.count ?? 0;
+    out[SUM_KEYS[j]!] = agg?.sum ?? 0;
+    out[DISTINCT_KEYS[j]!] = agg?.distinct ?? 0;
+  }
   return out;
+}
+
+// Hoisted rather than closures inside buildFacts: this runs on every decision.
+function familyFacts(aggregates: ReadonlyMap<SeriesRef, AggregateFacts>, name: VelocityFamily): FamilyFacts {
+  const zero = zeroAggregate();
+  return {
+    ip: aggregates.get(`${name}.ip`) ?? zero,
+    device: aggregates.get(`${name}.device`) ?? zero,
+    payer: aggregates.get(`${name}.payer`) ?? zero,
+    merchant: aggregates.get(`${name}.merchant`) ?? zero,
+  };
 }
 
 /**
@@ -42,11 +56,7 @@ export function buildFacts(
   lists: CompiledRiskLists,
 ): RiskFacts {
   const { input, ip } = subject;
-  const family = (name: VelocityFamily): FamilyFacts => {
-    const get = (dim: VelocityDimension): AggregateFacts => aggregates.get(`${name}.${dim}`) ?? zeroAggregate();
-    return { ip: get('ip'), device: get('device'), payer: get('payer'), merchant: get('merchant') };
-  };
-  const velocity = family('velocity');
+  const velocity = familyFacts(aggregates, 'velocity');
   const deviceId = input.device_id ?? '';
   const payerOpenid = input.payer_openid ?? '';
   const { hour, weekday } = shanghaiTime(now);
@@ -68,8 +78,8 @@ export function buildFacts(
     payer_openid: payerOpenid,
     is_new_device: deviceId !== '' && velocity.device['count_24h'] === 0,
     velocity,
-    failures: family('failures'),
-    successes: family('successes'),
+    failures: familyFacts(aggregates, 'failures'),
+    successes: familyFacts(aggregates, 'successes'),
     lists: lists.flags({ ip: ip.ip, device_id: deviceId, payer_openid: payerOpenid }),
   };
 }

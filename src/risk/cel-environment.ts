@@ -1,5 +1,6 @@
 import { Environment } from '@marcbachmann/cel-js';
-import { AGGREGATE_KEYS, LIST_FLAGS, VELOCITY_DIMENSIONS, VELOCITY_FAMILIES, type RiskFacts } from './facts.ts';
+import type { SeriesRef } from './fact-usage.ts';
+import { AGGREGATE_KEYS, LIST_FLAGS, VELOCITY_DIMENSIONS, VELOCITY_FAMILIES, zeroAggregate, type RiskFacts } from './facts.ts';
 
 /**
  * The CEL environments rules run in. There are two on purpose:
@@ -65,30 +66,49 @@ export const evalEnvironment: Environment = buildEvalEnvironment();
 type CelAggregate = Record<string, bigint>;
 export type CelContext = Record<string, unknown>;
 
-/** Aggregates are converted once per distinct object: the shared all-zero map is common. */
-function toCelAggregate(agg: Readonly<Record<string, number>>, cache: Map<object, CelAggregate>): CelAggregate {
-  let out = cache.get(agg);
-  if (!out) {
-    out = {};
-    for (const key in agg) out[key] = BigInt(agg[key]!);
-    cache.set(agg, out);
+/**
+ * Fetched aggregates are fresh objects and converted each time; the shared all-zero aggregate
+ * (every series no rule reads) is frozen and converted once for the life of the process.
+ */
+const converted = new WeakMap<object, CelAggregate>();
+
+function toCelAggregate(agg: Readonly<Record<string, number>>): CelAggregate {
+  const frozen = Object.isFrozen(agg);
+  if (frozen) {
+    const hit = converted.get(agg);
+    if (hit) return hit;
   }
+  const out: CelAggregate = {};
+  for (const key in agg) out[key] = BigInt(agg[key]!);
+  if (frozen) converted.set(agg, out);
   return out;
 }
 
-/** CEL ints are 64-bit and the library represents them as bigint; facts keep JSON numbers. */
-export function toCelContext(facts: RiskFacts): CelContext {
+/**
+ * CEL ints are 64-bit and the library represents them as bigint; facts keep JSON numbers. Only the
+ * aggregate keys some rule reads are converted (`readKeys` from compilation); without it, all are.
+ */
+export function toCelContext(facts: RiskFacts, readKeys?: ReadonlyMap<SeriesRef, ReadonlySet<string> | 'all'>): CelContext {
   const ctx: CelContext = { ...facts };
   for (const name of INT_SCALARS) ctx[name] = BigInt(facts[name] as number);
-  const cache = new Map<object, CelAggregate>();
   for (const family of VELOCITY_FAMILIES) {
     const src = facts[family];
-    ctx[family] = {
-      ip: toCelAggregate(src.ip, cache),
-      device: toCelAggregate(src.device, cache),
-      payer: toCelAggregate(src.payer, cache),
-      merchant: toCelAggregate(src.merchant, cache),
-    };
+    const out: Record<string, CelAggregate> = {};
+    for (const dim of VELOCITY_DIMENSIONS) {
+      const keys = readKeys ? readKeys.get(`${family}.${dim}`) : 'all';
+      // Unread series get the (cached) all-zero conversion, never evaluated but still well typed.
+      out[dim] = keys === undefined ? toCelAggregate(zeroAggregate()) : keys === 'all' ? toCelAggregate(src[dim]) : pick(src[dim], keys);
+    }
+    ctx[family] = out;
   }
   return ctx;
+}
+
+function pick(agg: Readonly<Record<string, number>>, keys: ReadonlySet<string>): CelAggregate {
+  const out: CelAggregate = {};
+  for (const key of keys) {
+    const v = agg[key];
+    if (v !== undefined) out[key] = BigInt(v);
+  }
+  return out;
 }

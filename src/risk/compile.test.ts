@@ -95,6 +95,22 @@ describe('compileRuleSet', () => {
     expect([...ok!.reads].sort()).toEqual(['failures.device', 'velocity.ip']);
   });
 
+  it('records which aggregate keys are read, or all of them when a key is computed', () => {
+    const { ok } = compileRuleSet({
+      version: 1,
+      rules: [
+        rule({ id: 'a', expression: 'velocity.ip.count_1m > 3 && velocity.ip.sum_1h > 9' }),
+        rule({ id: 'b', expression: 'failures.ip["count_" + "1h"] > 2' }),
+      ],
+    });
+    expect(ok!.readKeys).toEqual(
+      new Map<string, unknown>([
+        ['velocity.ip', new Set(['count_1m', 'sum_1h'])],
+        ['failures.ip', 'all'],
+      ]),
+    );
+  });
+
   it('treats indexing a family by a computed key as reading all of it', () => {
     const { ok } = compileRuleSet({ version: 1, rules: [rule({ expression: 'velocity["i" + "p"].count_1m > 3' })] });
     expect([...ok!.reads].sort()).toEqual(['velocity.device', 'velocity.ip', 'velocity.merchant', 'velocity.payer']);

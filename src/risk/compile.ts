@@ -1,7 +1,7 @@
 import type { ParseResult } from '@marcbachmann/cel-js';
 import { AppError } from '../lib/errors.ts';
 import { checkEnvironment, evalEnvironment } from './cel-environment.ts';
-import { seriesReadBy, type SeriesRef } from './fact-usage.ts';
+import { keysReadBy, mergeReadKeys, type ReadKeys, type SeriesRef } from './fact-usage.ts';
 import { ruleSetSchema, type Rule } from './rule.ts';
 
 /**
@@ -36,6 +36,7 @@ export interface RuleSetError {
 export interface CompiledRule extends Rule {
   readonly evaluate: ParseResult;
   readonly reads: ReadonlySet<SeriesRef>;
+  readonly readKeys: ReadKeys;
 }
 
 export interface CompiledRuleSet {
@@ -46,6 +47,8 @@ export interface CompiledRuleSet {
   readonly enabled: readonly CompiledRule[];
   /** Union of the velocity series the enabled rules read. */
   readonly reads: ReadonlySet<SeriesRef>;
+  /** And of the aggregate keys read in each, so decide() converts only those to CEL ints. */
+  readonly readKeys: ReadKeys;
 }
 
 export type CompileResult = { ok: CompiledRuleSet; errors?: undefined } | { ok?: undefined; errors: RuleSetError[] };
@@ -98,7 +101,8 @@ function compileRule(rule: Rule, index: number): CompiledRule | RuleSetError {
       };
     }
     const evaluate = evalEnvironment.parse(rule.expression);
-    return { ...rule, evaluate, reads: seriesReadBy(evaluate.ast, rule.expression) };
+    const readKeys = keysReadBy(evaluate.ast, rule.expression);
+    return { ...rule, evaluate, reads: new Set(readKeys.keys()), readKeys };
   } catch (e) {
     return celError(rule, index, e as CelErrorShape);
   }
@@ -126,9 +130,9 @@ export function compileRuleSet(input: unknown): CompileResult {
 
   rules.sort((a, b) => a.priority - b.priority || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const enabled = rules.filter((r) => r.enabled);
-  const reads = new Set<SeriesRef>();
-  for (const rule of enabled) for (const ref of rule.reads) reads.add(ref);
-  return { ok: { version: parsed.data.version, rules, enabled, reads } };
+  const readKeys: ReadKeys = new Map();
+  for (const rule of enabled) mergeReadKeys(readKeys, rule.readKeys);
+  return { ok: { version: parsed.data.version, rules, enabled, reads: new Set(readKeys.keys()), readKeys } };
 }
 
 /** For callers that treat a bad rule set as a client error (the admin API). */

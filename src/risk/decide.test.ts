@@ -73,6 +73,17 @@ describe('decide', () => {
     expect(decide(set, { ...facts, lists: { ...facts.lists, ip_blocked: true } }).fired.map((f) => f.rule_id)).toEqual(['listed', 'night']);
   });
 
+  it('sees the right aggregate values whether a key is named or computed', () => {
+    const facts = baseFacts();
+    const failures = { ...facts.failures, ip: { ...facts.failures.ip, count_1h: 4, sum_1h: 700 } };
+    const set = compile([
+      rule('named', 'failures.ip.count_1h == 4 && failures.ip.sum_1h == 700', 'review'),
+      rule('computed', 'failures.ip["sum_" + "1h"] == 700', 'review'),
+      rule('other-key', 'failures.ip.count_1m == 0', 'review'),
+    ]);
+    expect(decide(set, { ...facts, failures }).fired.map((f) => f.rule_id)).toEqual(['computed', 'named', 'other-key']);
+  });
+
   it('reports a rule that fails at run time and treats it as not fired', () => {
     const set = compile([rule('div', 'amount / (hour - hour) > 1', 'block'), rule('ok', 'amount > 0', 'review')]);
     const d = decide(set, baseFacts());

@@ -40,7 +40,7 @@ export interface RiskDecision {
 const SEVERITY: Record<RiskAction, number> = { allow: 0, review: 1, block: 2 };
 
 export function decide(ruleSet: CompiledRuleSet, facts: RiskFacts): RiskDecision {
-  const ctx = toCelContext(facts);
+  const ctx = toCelContext(facts, ruleSet.readKeys);
   let action: RiskAction = 'allow';
   let score = 0;
   const fired: FiredRule[] = [];

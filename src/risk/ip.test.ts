@@ -26,7 +26,7 @@ describe('parseIp', () => {
   });
 
   it('rejects what is not an address', () => {
-    for (const bad of ['', 'localhost', '256.1.1.1', '1.2.3', '1.2.3.4:80', '203.0.113.0/24', 'fe80::1%eth0']) {
+    for (const bad of ['', 'localhost', '256.1.1.1', '01.2.3.4', '1.2.3.004', '1.2.3', '1.2.3.4:80', '203.0.113.0/24', 'fe80::1%eth0']) {
       expect(parseIp(bad)).toBeNull();
     }
   });

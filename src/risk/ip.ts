@@ -13,10 +13,24 @@ export interface ParsedIp {
 }
 
 const MAPPED_V4 = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i;
+const DOTTED_QUAD = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+
+/** The common case, on every decision: a plain dotted quad, without leading zeros (as isIP). */
+function parseIpv4(text: string): ParsedIp | null {
+  const m = DOTTED_QUAD.exec(text);
+  if (!m) return null;
+  for (let i = 1; i <= 4; i++) {
+    const part = m[i]!;
+    if (Number(part) > 255 || (part.length > 1 && part[0] === '0')) return null;
+  }
+  return { ip: text, version: 4, network: `${m[1]}.${m[2]}.${m[3]}.0/24` };
+}
 
 /** Returns null for anything that is not an IP literal (no zone ids, no ports). */
 export function parseIp(raw: string): ParsedIp | null {
   const text = raw.trim();
+  const v4 = parseIpv4(text);
+  if (v4) return v4;
   // A zone id ("fe80::1%eth0") names an interface of this host; it never belongs to a remote payer.
   if (text.includes('%')) return null;
   const mapped = MAPPED_V4.exec(text);

@@ -1,6 +1,6 @@
-import { BlockList } from 'node:net';
 import { z } from 'zod';
 import type { ListFlag } from './facts.ts';
+import { CidrSet, parseCidr } from './cidr-set.ts';
 import { parseIp } from './ip.ts';
 
 /**
@@ -28,56 +28,38 @@ export interface RiskListSubject {
   payer_openid: string;
 }
 
-/** Lists compiled for lookup: a BlockList answers CIDR membership without scanning. */
+/** Lists compiled for lookup: CIDR membership is a few hash probes (cidr-set.ts). */
 export interface CompiledRiskLists {
   flags(subject: RiskListSubject): Record<ListFlag, boolean>;
 }
 
-interface Cidr {
-  address: string;
-  prefix: number;
-  family: 'ipv4' | 'ipv6';
-}
-
-function parseCidr(text: string): Cidr | null {
-  const [addr, prefixText, extra] = text.split('/');
-  if (addr === undefined || extra !== undefined) return null;
-  const parsed = parseIp(addr);
-  if (!parsed) return null;
-  const max = parsed.version === 4 ? 32 : 128;
-  if (prefixText !== undefined && !/^\d{1,3}$/.test(prefixText)) return null;
-  const prefix = prefixText === undefined ? max : Number(prefixText);
-  if (prefix > max) return null;
-  return { address: parsed.ip, prefix, family: parsed.version === 4 ? 'ipv4' : 'ipv6' };
-}
-
-function buildBlockList(entries: readonly string[]): BlockList {
-  const list = new BlockList();
+function buildCidrSet(entries: readonly string[]): CidrSet {
+  const set = new CidrSet();
   for (const entry of entries) {
     const cidr = parseCidr(entry);
-    if (cidr) list.addSubnet(cidr.address, cidr.prefix, cidr.family);
+    if (cidr) set.add(cidr);
   }
-  return list;
+  return set;
 }
 
-function ipIn(list: BlockList, size: number, ip: string): boolean {
-  if (size === 0 || ip === '') return false;
+function ipIn(set: CidrSet, ip: string): boolean {
+  if (set.size === 0 || ip === '') return false;
   const parsed = parseIp(ip);
-  return parsed !== null && list.check(parsed.ip, parsed.version === 4 ? 'ipv4' : 'ipv6');
+  return parsed !== null && set.has(parsed);
 }
 
 export function compileRiskLists(input: RiskListsInput = {}): CompiledRiskLists {
   const lists = riskListsSchema.parse(input);
-  const ipBlock = buildBlockList(lists.ip_block);
-  const ipAllow = buildBlockList(lists.ip_allow);
+  const ipBlock = buildCidrSet(lists.ip_block);
+  const ipAllow = buildCidrSet(lists.ip_allow);
   const deviceBlock = new Set(lists.device_block);
   const deviceAllow = new Set(lists.device_allow);
   const openidBlock = new Set(lists.openid_block);
   const openidAllow = new Set(lists.openid_allow);
   return {
     flags: (s) => ({
-      ip_blocked: ipIn(ipBlock, lists.ip_block.length, s.ip),
-      ip_allowed: ipIn(ipAllow, lists.ip_allow.length, s.ip),
+      ip_blocked: ipIn(ipBlock, s.ip),
+      ip_allowed: ipIn(ipAllow, s.ip),
       device_blocked: s.device_id !== '' && deviceBlock.has(s.device_id),
       device_allowed: s.device_id !== '' && deviceAllow.has(s.device_id),
       openid_blocked: s.payer_openid !== '' && openidBlock.has(s.payer_openid),

@@ -4,11 +4,19 @@ import { aggregateFacts, buildFacts } from './build-facts.ts';
 import type { CompiledRuleSet } from './compile.ts';
 import { decide, type RiskDecision } from './decide.ts';
 import type { SeriesRef } from './fact-usage.ts';
-import { VELOCITY_DIMENSIONS, VELOCITY_WINDOW_MS, type AggregateFacts, type RiskFacts, type RiskPhase, type VelocityFamily } from './facts.ts';
+import {
+  VELOCITY_DIMENSIONS,
+  VELOCITY_WINDOW_MS,
+  type AggregateFacts,
+  type RiskFacts,
+  type RiskPhase,
+  type VelocityDimension,
+  type VelocityFamily,
+} from './facts.ts';
 import { parseIp } from './ip.ts';
 import { emptyRiskLists, type CompiledRiskLists } from './lists.ts';
 import { paymentRiskInputSchema, type PaymentRiskInput } from './payment-input.ts';
-import { FAMILY_EVENT, eventsFor, seriesKey, type PaymentSubject } from './series.ts';
+import { FAMILY_EVENT, eventsFor, seriesKey, type PaymentSubject, type VelocityEventKind } from './series.ts';
 import type { VelocityStore } from './velocity/store.ts';
 
 /**
@@ -44,6 +52,24 @@ export function toSubject(raw: unknown): PaymentSubject {
   return { input, ip: parseIp(input.payer_client_ip)! };
 }
 
+type PlanEntry = readonly [SeriesRef, VelocityEventKind, VelocityDimension];
+const plans = new WeakMap<ReadonlySet<SeriesRef>, readonly PlanEntry[]>();
+
+/** The series to fetch for a rule set's reads, worked out once per compiled set. */
+function fetchPlan(reads: ReadonlySet<SeriesRef>): readonly PlanEntry[] {
+  let plan = plans.get(reads);
+  if (!plan) {
+    const wanted = new Set(reads);
+    wanted.add('velocity.device');
+    plan = [...wanted].map((ref) => {
+      const [family, dim] = ref.split('.') as [VelocityFamily, VelocityDimension];
+      return [ref, FAMILY_EVENT[family], dim] as const;
+    });
+    plans.set(reads, plan);
+  }
+  return plan;
+}
+
 export class RiskEngine {
   readonly #store: VelocityStore;
   readonly #clock: Clock;
@@ -64,18 +90,15 @@ export class RiskEngine {
   async facts(subject: PaymentSubject, phase: RiskPhase, reads: ReadonlySet<SeriesRef>, now = this.#clock.now()): Promise<RiskFacts> {
     const refs: SeriesRef[] = [];
     const keys: string[] = [];
-    const wanted = new Set(reads);
-    wanted.add('velocity.device');
-    for (const ref of wanted) {
-      const [family, dim] = ref.split('.') as [VelocityFamily, (typeof VELOCITY_DIMENSIONS)[number]];
-      const key = seriesKey(FAMILY_EVENT[family], dim, subject);
+    for (const [ref, kind, dim] of fetchPlan(reads)) {
+      const key = seriesKey(kind, dim, subject);
       if (key === null) continue;
       refs.push(ref);
       keys.push(key);
     }
     const answers = keys.length > 0 ? await this.#store.query(keys, VELOCITY_WINDOW_MS, now) : [];
     const aggregates = new Map<SeriesRef, AggregateFacts>();
-    refs.forEach((ref, i) => aggregates.set(ref, aggregateFacts(answers[i] ?? [])));
+    for (let i = 0; i < refs.length; i++) aggregates.set(refs[i]!, aggregateFacts(answers[i] ?? []));
     return buildFacts(subject, phase, now, aggregates, this.#lists);
   }
 

@@ -23,6 +23,12 @@ class Series {
     let pos = this.at.length;
     while (pos > this.head && this.at[pos - 1]! > at) pos--;
     const before = pos > 0 ? this.cum[pos - 1]! : 0;
+    if (pos === this.at.length) {
+      this.at.push(at);
+      this.members.push(member);
+      this.cum.push(before + amount);
+      return true;
+    }
     this.at.splice(pos, 0, at);
     this.members.splice(pos, 0, member);
     this.cum.splice(pos, 0, before + amount);
