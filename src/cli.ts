@@ -3,6 +3,7 @@ import { pathToFileURL } from 'node:url';
 import { addSimulatorCommand } from './simulator/cli-command.ts';
 import { addMigrateCommand } from './db/cli-command.ts';
 import { addMerchantCommand } from './services/merchants/merchant-cli.ts';
+import { addServeCommand } from './serve-command.ts';
 
 /**
  * The `anfu` command. Each capability registers its own subcommand from its folder, so this file
@@ -13,6 +14,7 @@ export function buildProgram(): Command {
   addSimulatorCommand(program);
   addMigrateCommand(program);
   addMerchantCommand(program);
+  addServeCommand(program);
   return program;
 }
 

@@ -1,0 +1,16 @@
+import type { SandboxFile } from './sandbox-file.ts';
+
+/** What `npm start` prints: where everything is. The API key itself stays in sandbox.json. */
+export function describeSandbox(file: SandboxFile, filePath: string): string {
+  const rows: Array<[string, string]> = [
+    ['Demo shop', file.demo_shop_url],
+    ['Webhook inbox', file.webhook_inbox_url],
+    ['Gateway API', file.gateway_url],
+    ['Health', `${file.gateway_url}/readyz`],
+    ['Simulator', file.simulator_url],
+    ['Merchant', `${file.merchant_id} (API key in sandbox.json)`],
+    ['sandbox.json', filePath],
+  ];
+  const w = Math.max(...rows.map(([k]) => k.length));
+  return `\nAnfu sandbox is running — no real money moves.\n\n${rows.map(([k, v]) => `  ${k.padEnd(w)}  ${v}`).join('\n')}\n\nOpen the demo shop on this machine, buy, pay in the simulated cashier. Ctrl-C stops it.\n\n`;
+}
