@@ -25,24 +25,30 @@ export function harnessOptions(): HarnessOptions {
     const v = Number(process.env[name]);
     return Number.isFinite(v) && v > 0 ? v : dflt;
   };
-  return { warmupMs: n('BENCH_WARMUP_MS', 500), roundMs: n('BENCH_ROUND_MS', 1000), rounds: n('BENCH_ROUNDS', 5) };
+  return { warmupMs: n('BENCH_WARMUP_MS', 500), roundMs: n('BENCH_ROUND_MS', 300), rounds: n('BENCH_ROUNDS', 15) };
 }
 
+/**
+ * Runs `op` for about `ms` of this process's CPU time and returns ops per CPU-second. CPU time, not
+ * wall time: on a shared machine other processes steal the core, and wall-clock rates would then
+ * measure the neighbours. Everything measured here is synchronous work on this thread.
+ */
 async function timeFor(op: () => unknown, ms: number): Promise<number> {
   let count = 0;
-  const start = process.hrtime.bigint();
-  const end = start + BigInt(Math.round(ms * 1e6));
-  let now = start;
-  // Check the clock every 16 ops: reading it costs little next to an RSA operation but adds up on AES.
-  while (now < end) {
+  const start = process.cpuUsage();
+  const budgetUs = ms * 1000;
+  let usedUs = 0;
+  // Read the CPU clock every 16 ops: cheap next to an RSA operation, and amortised for AES.
+  while (usedUs < budgetUs) {
     for (let i = 0; i < 16; i++) {
       const r = op();
       if (r instanceof Promise) await r;
     }
     count += 16;
-    now = process.hrtime.bigint();
+    const d = process.cpuUsage(start);
+    usedUs = d.user + d.system;
   }
-  return count / (Number(now - start) / 1e9);
+  return count / (usedUs / 1e6);
 }
 
 export async function measure(contenders: Contender[], opts = harnessOptions()): Promise<Result[]> {
@@ -54,6 +60,14 @@ export async function measure(contenders: Contender[], opts = harnessOptions()):
   return contenders.map((c, i) => ({ name: c.name, opsPerSec: median(rounds[i]!), rounds: rounds[i]! }));
 }
 
+/**
+ * Ratio a/b as the median of per-round ratios: rounds are interleaved, so each pair ran under the
+ * same machine load, and pairing cancels drift that a ratio of medians would keep.
+ */
+export function pairedRatio(a: Result, b: Result): number {
+  return median(a.rounds.map((x, i) => x / b.rounds[i]!));
+}
+
 export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
@@ -63,7 +77,7 @@ export function median(xs: number[]): number {
 export function printTable(title: string, rows: { label: string; opsPerSec: number; note?: string }[]): void {
   console.log(`\n${title}`);
   const w = Math.max(...rows.map((r) => r.label.length), 10);
-  console.log(`  ${'contender'.padEnd(w)}  ${'ops/s'.padStart(10)}  ${'µs/op'.padStart(8)}  note`);
+  console.log(`  ${'contender'.padEnd(w)}  ${'ops/cpu-s'.padStart(10)}  ${'µs/op'.padStart(8)}  note`);
   for (const r of rows) {
     console.log(`  ${r.label.padEnd(w)}  ${Math.round(r.opsPerSec).toLocaleString('en-US').padStart(10)}  ${(1e6 / r.opsPerSec).toFixed(1).padStart(8)}  ${r.note ?? ''}`);
   }

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { fixedClock } from '../src/lib/clock.ts';
 import { compileRuleSet, type CompiledRuleSet } from '../src/risk/compile.ts';
@@ -108,25 +109,70 @@ interface Stats {
   label: string;
   p50: number;
   p99: number;
+  /** Decisions per wall-clock second. */
   perSec: number;
+  /** Decisions per second of this process's CPU time: per-core capacity, robust to other load. */
+  perCpuSec: number;
 }
 
-function summarise(label: string, samplesNs: number[], wallNs: number): Stats {
-  const s = [...samplesNs].sort((a, b) => a - b);
-  const at = (q: number) => s[Math.min(s.length - 1, Math.floor(q * s.length))]! / 1_000;
-  return { label, p50: at(0.5), p99: at(0.99), perSec: samplesNs.length / (wallNs / 1e9) };
+interface Contender {
+  label: string;
+  op: (i: number) => unknown;
+  /** Decisions per round (Redis is slower, so it runs fewer). */
+  perRound: number;
+  rounds: Stats[];
+  next: number;
 }
 
-async function timeEach(label: string, n: number, op: (i: number) => unknown): Promise<Stats> {
-  const samples = new Array<number>(n);
+function percentile(sorted: number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]! / 1_000;
+}
+
+/** Times every decision of one round on its own (hrtime), for percentiles and throughput. */
+async function round(c: Contender): Promise<Stats> {
+  const samples = new Array<number>(c.perRound);
+  const cpu0 = process.cpuUsage();
   const start = process.hrtime.bigint();
-  for (let i = 0; i < n; i++) {
+  for (let k = 0; k < c.perRound; k++) {
     const t = process.hrtime.bigint();
-    const r = op(i);
+    const r = c.op(c.next++);
     if (r instanceof Promise) await r;
-    samples[i] = Number(process.hrtime.bigint() - t);
+    samples[k] = Number(process.hrtime.bigint() - t);
   }
-  return summarise(label, samples, Number(process.hrtime.bigint() - start));
+  const wall = Number(process.hrtime.bigint() - start);
+  const cpu = process.cpuUsage(cpu0);
+  samples.sort((a, b) => a - b);
+  return {
+    label: c.label,
+    p50: percentile(samples, 0.5),
+    p99: percentile(samples, 0.99),
+    perSec: c.perRound / (wall / 1e9),
+    perCpuSec: c.perRound / ((cpu.user + cpu.system) / 1e6),
+  };
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+/**
+ * Rounds interleave the contenders, so load from other processes on a shared machine hits them
+ * alike; each figure is the median over rounds, and ratios are medians of per-round ratios.
+ */
+async function runInterleaved(contenders: Contender[], rounds: number): Promise<void> {
+  for (let r = 0; r < rounds; r++) for (const c of contenders) c.rounds.push(await round(c));
+}
+
+function summary(c: Contender): Stats {
+  return {
+    label: c.label,
+    p50: median(c.rounds.map((r) => r.p50)),
+    p99: median(c.rounds.map((r) => r.p99)),
+    perSec: median(c.rounds.map((r) => r.perSec)),
+    perCpuSec: median(c.rounds.map((r) => r.perCpuSec)),
+  };
 }
 
 async function pathFor(store: VelocityStore, compiled: CompiledRuleSet, inputs: PaymentRiskInputRaw[]) {
@@ -142,22 +188,29 @@ async function pathFor(store: VelocityStore, compiled: CompiledRuleSet, inputs: 
   };
 }
 
-function print(rows: Stats[], baseline: Stats): void {
-  const w = Math.max(...rows.map((r) => r.label.length));
-  console.log(`  ${'contender'.padEnd(w)}  ${'p50 µs'.padStart(8)}  ${'p99 µs'.padStart(8)}  ${'decisions/s'.padStart(12)}  vs baseline`);
-  for (const r of rows) {
-    const ratio = baseline.perSec / r.perSec;
+function print(contenders: Contender[], baseline: Contender): void {
+  const w = Math.max(...contenders.map((c) => c.label.length));
+  const n = (x: number) => Math.round(x).toLocaleString('en-US').padStart(12);
+  console.log(`  ${'contender'.padEnd(w)}  ${'p50 µs'.padStart(8)}  ${'p99 µs'.padStart(8)}  ${'per wall s'.padStart(12)}  ${'per CPU s'.padStart(12)}  cost vs baseline`);
+  for (const c of contenders) {
+    const s = summary(c);
+    const ratio = median(c.rounds.map((r, i) => baseline.rounds[i]!.perCpuSec / r.perCpuSec));
     console.log(
-      `  ${r.label.padEnd(w)}  ${r.p50.toFixed(1).padStart(8)}  ${r.p99.toFixed(1).padStart(8)}  ${Math.round(r.perSec).toLocaleString('en-US').padStart(12)}  ${r === baseline ? '1.0×' : `${ratio.toFixed(1)}× slower`}`,
+      `  ${c.label.padEnd(w)}  ${s.p50.toFixed(1).padStart(8)}  ${s.p99.toFixed(1).padStart(8)}  ${n(s.perSec)}  ${n(s.perCpuSec)}  ${c === baseline ? '1.0×' : `${ratio.toFixed(1)}×`}`,
     );
   }
 }
 
 export default async function riskBench(): Promise<void> {
-  const N = Number(process.env['RISK_BENCH_N'] ?? 20_000);
+  const rounds = Number(process.env['RISK_BENCH_ROUNDS'] ?? 9);
+  const perRound = Number(process.env['RISK_BENCH_PER_ROUND'] ?? 3_000);
   const { compiled, closures } = buildRuleSet();
   const inputs = traffic(5_000);
-  console.log(`50 rules (${compiled.enabled.filter((r) => r.mode === 'shadow').length} shadow), velocity series read: ${[...compiled.reads].sort().join(', ')} × 4 windows; ${N.toLocaleString('en-US')} decisions each`);
+  console.log(
+    `50 rules (${compiled.enabled.filter((r) => r.mode === 'shadow').length} shadow) reading ${compiled.reads.size} velocity series × 4 windows ` +
+      `(${[...compiled.reads].sort().join(', ')}); ${rounds} interleaved rounds of ${perRound.toLocaleString('en-US')} decisions; ` +
+      `load average ${os.loadavg()[0]!.toFixed(1)} on ${os.availableParallelism()} cores`,
+  );
 
   // Facts from a warmed in-memory engine, so decide() and the baseline see realistic velocity.
   const memory = new MemoryVelocityStore();
@@ -166,23 +219,15 @@ export default async function riskBench(): Promise<void> {
   const facts: RiskFacts[] = [];
   for (const input of inputs.slice(0, 1_000)) facts.push(await mem.engine.facts(toSubject(input), 'pre_order', compiled.reads));
 
-  const baselineOp = (i: number) => {
+  const contender = (label: string, op: (i: number) => unknown, n = perRound): Contender => ({ label, op, perRound: n, rounds: [], next: 0 });
+  const baseline = contender('baseline: 50 JS closures', (i) => {
     const f = facts[i % facts.length]!;
     let hits = 0;
     for (const c of closures) if (c(f)) hits++;
     return hits;
-  };
-  const decideOp = (i: number) => decide(compiled, facts[i % facts.length]!);
-  // Warm the JIT for each contender before timing.
-  await timeEach('warm', 5_000, baselineOp);
-  await timeEach('warm', 5_000, decideOp);
-  await timeEach('warm', 5_000, (i) => mem.op(i));
-
-  const rows: Stats[] = [];
-  const baseline = await timeEach('baseline: 50 JS closures', N, baselineOp);
-  rows.push(baseline, await timeEach('decide(): 50 CEL rules', N, decideOp));
-  const memRow = await timeEach('pre-order path, in-memory store', N, (i) => mem.op(i));
-  rows.push(memRow);
+  });
+  const memPath = contender('pre-order path, in-memory store', (i) => mem.op(i));
+  const contenders = [baseline, contender('decide(): 50 CEL rules', (i) => decide(compiled, facts[i % facts.length]!)), memPath];
 
   let redis: RedisVelocityStore | null = null;
   try {
@@ -195,19 +240,28 @@ export default async function riskBench(): Promise<void> {
   } catch (e) {
     console.log(`  (Redis unreachable, Redis row skipped: ${e instanceof Error ? e.message : String(e)})`);
   }
-  if (redis) {
-    try {
+  try {
+    if (redis) {
       const red = await pathFor(redis, compiled, inputs);
-      await timeEach('warm', 2_000, (i) => red.op(i));
-      rows.push(await timeEach('pre-order path, Redis store', Math.min(N, 10_000), (i) => red.op(i)));
-    } finally {
+      contenders.push(contender('pre-order path, Redis store', (i) => red.op(i), Math.max(200, Math.round(perRound / 5))));
+    }
+    // Warm-up round (JIT, Redis script cache), then the measured rounds.
+    await runInterleaved(contenders, 1);
+    for (const c of contenders) c.rounds.length = 0;
+    await runInterleaved(contenders, rounds);
+  } finally {
+    if (redis) {
       await redis.deleteAll();
       await redis.close();
     }
   }
-  print(rows, baseline);
-  const ok = memRow.p99 <= 1_000 && memRow.perSec >= 20_000;
-  console.log(`  goal (in memory, p99 ≤ 1 ms and ≥ 20,000/s): ${ok ? 'met' : 'NOT met'} — p99 ${memRow.p99.toFixed(0)} µs, ${Math.round(memRow.perSec).toLocaleString('en-US')}/s`);
+  print(contenders, baseline);
+  const m = summary(memPath);
+  const ok = m.p99 <= 1_000 && m.perCpuSec >= 20_000;
+  console.log(
+    `  goal (in memory, p99 ≤ 1 ms and ≥ 20,000 decisions per CPU second): ${ok ? 'met' : 'NOT met'} — p99 ${m.p99.toFixed(0)} µs, ` +
+      `${Math.round(m.perCpuSec).toLocaleString('en-US')}/CPU s (${Math.round(m.perSec).toLocaleString('en-US')}/wall s at this load)`,
+  );
   await memory.close();
 }
 
