@@ -66,23 +66,14 @@ export const evalEnvironment: Environment = buildEvalEnvironment();
 type CelAggregate = Record<string, bigint>;
 export type CelContext = Record<string, unknown>;
 
-/**
- * Fetched aggregates are fresh objects and converted each time; the shared all-zero aggregate
- * (every series no rule reads) is frozen and converted once for the life of the process.
- */
-const converted = new WeakMap<object, CelAggregate>();
-
 function toCelAggregate(agg: Readonly<Record<string, number>>): CelAggregate {
-  const frozen = Object.isFrozen(agg);
-  if (frozen) {
-    const hit = converted.get(agg);
-    if (hit) return hit;
-  }
   const out: CelAggregate = {};
   for (const key in agg) out[key] = BigInt(agg[key]!);
-  if (frozen) converted.set(agg, out);
   return out;
 }
+
+/** What every unread series becomes: never evaluated, but well typed should a rule reach it. */
+const ZERO_CEL: CelAggregate = Object.freeze(toCelAggregate(zeroAggregate())) as CelAggregate;
 
 /**
  * CEL ints are 64-bit and the library represents them as bigint; facts keep JSON numbers. Only the
@@ -96,8 +87,7 @@ export function toCelContext(facts: RiskFacts, readKeys?: ReadonlyMap<SeriesRef,
     const out: Record<string, CelAggregate> = {};
     for (const dim of VELOCITY_DIMENSIONS) {
       const keys = readKeys ? readKeys.get(`${family}.${dim}`) : 'all';
-      // Unread series get the (cached) all-zero conversion, never evaluated but still well typed.
-      out[dim] = keys === undefined ? toCelAggregate(zeroAggregate()) : keys === 'all' ? toCelAggregate(src[dim]) : pick(src[dim], keys);
+      out[dim] = keys === undefined ? ZERO_CEL : keys === 'all' ? toCelAggregate(src[dim]) : pick(src[dim], keys);
     }
     ctx[family] = out;
   }
