@@ -7,6 +7,7 @@ import {
   type FamilyFacts,
   type RiskFacts,
   type RiskPhase,
+  type VelocityDimension,
   type VelocityFamily,
 } from './facts.ts';
 import type { SeriesRef } from './fact-usage.ts';
@@ -32,14 +33,17 @@ export function aggregateFacts(windows: readonly WindowAggregate[]): AggregateFa
   return out;
 }
 
+/** The aggregates fetched for one decision, by family and dimension; absent means not fetched. */
+export type FetchedAggregates = Partial<Record<VelocityFamily, Partial<Record<VelocityDimension, AggregateFacts>>>>;
+
 // Hoisted rather than closures inside buildFacts: this runs on every decision.
-function familyFacts(aggregates: ReadonlyMap<SeriesRef, AggregateFacts>, name: VelocityFamily): FamilyFacts {
+function familyFacts(fetched: FetchedAggregates[VelocityFamily]): FamilyFacts {
   const zero = zeroAggregate();
   return {
-    ip: aggregates.get(`${name}.ip`) ?? zero,
-    device: aggregates.get(`${name}.device`) ?? zero,
-    payer: aggregates.get(`${name}.payer`) ?? zero,
-    merchant: aggregates.get(`${name}.merchant`) ?? zero,
+    ip: fetched?.ip ?? zero,
+    device: fetched?.device ?? zero,
+    payer: fetched?.payer ?? zero,
+    merchant: fetched?.merchant ?? zero,
   };
 }
 
@@ -52,11 +56,11 @@ export function buildFacts(
   subject: PaymentSubject,
   phase: RiskPhase,
   now: number,
-  aggregates: ReadonlyMap<SeriesRef, AggregateFacts>,
+  aggregates: FetchedAggregates,
   lists: CompiledRiskLists,
 ): RiskFacts {
   const { input, ip } = subject;
-  const velocity = familyFacts(aggregates, 'velocity');
+  const velocity = familyFacts(aggregates.velocity);
   const deviceId = input.device_id ?? '';
   const payerOpenid = input.payer_openid ?? '';
   const { hour, weekday } = shanghaiTime(now);
@@ -78,8 +82,8 @@ export function buildFacts(
     payer_openid: payerOpenid,
     is_new_device: deviceId !== '' && velocity.device['count_24h'] === 0,
     velocity,
-    failures: familyFacts(aggregates, 'failures'),
-    successes: familyFacts(aggregates, 'successes'),
+    failures: familyFacts(aggregates.failures),
+    successes: familyFacts(aggregates.successes),
     lists: lists.flags({ ip: ip.ip, device_id: deviceId, payer_openid: payerOpenid }),
   };
 }

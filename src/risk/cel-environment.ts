@@ -1,6 +1,15 @@
 import { Environment } from '@marcbachmann/cel-js';
 import type { SeriesRef } from './fact-usage.ts';
-import { AGGREGATE_KEYS, LIST_FLAGS, VELOCITY_DIMENSIONS, VELOCITY_FAMILIES, zeroAggregate, type RiskFacts } from './facts.ts';
+import {
+  AGGREGATE_KEYS,
+  LIST_FLAGS,
+  VELOCITY_DIMENSIONS,
+  VELOCITY_FAMILIES,
+  zeroAggregate,
+  type RiskFacts,
+  type VelocityDimension,
+  type VelocityFamily,
+} from './facts.ts';
 
 /**
  * The CEL environments rules run in. There are two on purpose:
@@ -75,26 +84,59 @@ function toCelAggregate(agg: Readonly<Record<string, number>>): CelAggregate {
 /** What every unread series becomes: never evaluated, but well typed should a rule reach it. */
 const ZERO_CEL: CelAggregate = Object.freeze(toCelAggregate(zeroAggregate())) as CelAggregate;
 
+type KeysRead = readonly string[] | 'all' | null;
+type ConversionPlan = Record<VelocityFamily, Record<VelocityDimension, KeysRead>>;
+
+const FULL_PLAN = planFor(undefined);
+const plans = new WeakMap<object, ConversionPlan>();
+
+/** Per family and dimension: which keys to convert ('all', a list, or null for an unread series). */
+function planFor(readKeys: ReadonlyMap<SeriesRef, ReadonlySet<string> | 'all'> | undefined): ConversionPlan {
+  const plan = {} as ConversionPlan;
+  for (const family of VELOCITY_FAMILIES) {
+    const dims = {} as Record<VelocityDimension, KeysRead>;
+    for (const dim of VELOCITY_DIMENSIONS) {
+      const keys = readKeys ? readKeys.get(`${family}.${dim}`) : 'all';
+      dims[dim] = keys === undefined ? null : keys === 'all' ? 'all' : [...keys];
+    }
+    plan[family] = dims;
+  }
+  return plan;
+}
+
+function convert(agg: Readonly<Record<string, number>>, keys: KeysRead): CelAggregate {
+  if (keys === null) return ZERO_CEL;
+  if (keys === 'all') return toCelAggregate(agg);
+  return pick(agg, keys);
+}
+
 /**
  * CEL ints are 64-bit and the library represents them as bigint; facts keep JSON numbers. Only the
  * aggregate keys some rule reads are converted (`readKeys` from compilation); without it, all are.
+ * The conversion plan is worked out once per compiled rule set: this runs on every decision.
  */
 export function toCelContext(facts: RiskFacts, readKeys?: ReadonlyMap<SeriesRef, ReadonlySet<string> | 'all'>): CelContext {
+  let plan = FULL_PLAN;
+  if (readKeys) {
+    plan = plans.get(readKeys) ?? planFor(readKeys);
+    plans.set(readKeys, plan);
+  }
   const ctx: CelContext = { ...facts };
   for (const name of INT_SCALARS) ctx[name] = BigInt(facts[name] as number);
   for (const family of VELOCITY_FAMILIES) {
     const src = facts[family];
-    const out: Record<string, CelAggregate> = {};
-    for (const dim of VELOCITY_DIMENSIONS) {
-      const keys = readKeys ? readKeys.get(`${family}.${dim}`) : 'all';
-      out[dim] = keys === undefined ? ZERO_CEL : keys === 'all' ? toCelAggregate(src[dim]) : pick(src[dim], keys);
-    }
-    ctx[family] = out;
+    const p = plan[family];
+    ctx[family] = {
+      ip: convert(src.ip, p.ip),
+      device: convert(src.device, p.device),
+      payer: convert(src.payer, p.payer),
+      merchant: convert(src.merchant, p.merchant),
+    };
   }
   return ctx;
 }
 
-function pick(agg: Readonly<Record<string, number>>, keys: ReadonlySet<string>): CelAggregate {
+function pick(agg: Readonly<Record<string, number>>, keys: readonly string[]): CelAggregate {
   const out: CelAggregate = {};
   for (const key of keys) {
     const v = agg[key];

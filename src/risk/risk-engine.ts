@@ -1,13 +1,12 @@
 import { AppError } from '../lib/errors.ts';
 import type { Clock } from '../lib/clock.ts';
-import { aggregateFacts, buildFacts } from './build-facts.ts';
+import { aggregateFacts, buildFacts, type FetchedAggregates } from './build-facts.ts';
 import type { CompiledRuleSet } from './compile.ts';
 import { decide, type RiskDecision } from './decide.ts';
 import type { SeriesRef } from './fact-usage.ts';
 import {
   VELOCITY_DIMENSIONS,
   VELOCITY_WINDOW_MS,
-  type AggregateFacts,
   type RiskFacts,
   type RiskPhase,
   type VelocityDimension,
@@ -52,7 +51,7 @@ export function toSubject(raw: unknown): PaymentSubject {
   return { input, ip: parseIp(input.payer_client_ip)! };
 }
 
-type PlanEntry = readonly [SeriesRef, VelocityEventKind, VelocityDimension];
+type PlanEntry = readonly [VelocityFamily, VelocityEventKind, SeriesRef, VelocityDimension];
 const plans = new WeakMap<ReadonlySet<SeriesRef>, readonly PlanEntry[]>();
 
 /** The series to fetch for a rule set's reads, worked out once per compiled set. */
@@ -63,7 +62,7 @@ function fetchPlan(reads: ReadonlySet<SeriesRef>): readonly PlanEntry[] {
     wanted.add('velocity.device');
     plan = [...wanted].map((ref) => {
       const [family, dim] = ref.split('.') as [VelocityFamily, VelocityDimension];
-      return [ref, FAMILY_EVENT[family], dim] as const;
+      return [family, FAMILY_EVENT[family], ref, dim] as const;
     });
     plans.set(reads, plan);
   }
@@ -88,17 +87,20 @@ export class RiskEngine {
 
   /** Facts for a payment, fetching the series in `reads` plus what `is_new_device` needs. */
   async facts(subject: PaymentSubject, phase: RiskPhase, reads: ReadonlySet<SeriesRef>, now = this.#clock.now()): Promise<RiskFacts> {
-    const refs: SeriesRef[] = [];
+    const wanted: PlanEntry[] = [];
     const keys: string[] = [];
-    for (const [ref, kind, dim] of fetchPlan(reads)) {
-      const key = seriesKey(kind, dim, subject);
+    for (const entry of fetchPlan(reads)) {
+      const key = seriesKey(entry[1], entry[3], subject);
       if (key === null) continue;
-      refs.push(ref);
+      wanted.push(entry);
       keys.push(key);
     }
     const answers = keys.length > 0 ? await this.#store.query(keys, VELOCITY_WINDOW_MS, now) : [];
-    const aggregates = new Map<SeriesRef, AggregateFacts>();
-    for (let i = 0; i < refs.length; i++) aggregates.set(refs[i]!, aggregateFacts(answers[i] ?? []));
+    const aggregates: FetchedAggregates = {};
+    for (let i = 0; i < wanted.length; i++) {
+      const [family, , , dim] = wanted[i]!;
+      (aggregates[family] ??= {})[dim] = aggregateFacts(answers[i] ?? []);
+    }
     return buildFacts(subject, phase, now, aggregates, this.#lists);
   }
 

@@ -32,6 +32,6 @@ export function paymentInput(overrides: Partial<PaymentRiskInputRaw> = {}): Paym
 /** Facts with no velocity history, as for a first payment. */
 export function baseFacts(overrides: Partial<RiskFacts> = {}, phase: RiskPhase = 'pre_order', now = 1_750_000_000_000): RiskFacts {
   const input = paymentRiskInputSchema.parse(paymentInput());
-  const facts = buildFacts({ input, ip: parseIp(input.payer_client_ip)! }, phase, now, new Map(), emptyRiskLists);
+  const facts = buildFacts({ input, ip: parseIp(input.payer_client_ip)! }, phase, now, {}, emptyRiskLists);
   return { ...facts, ...overrides };
 }
