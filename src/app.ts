@@ -7,6 +7,7 @@ import { migrateToLatest } from './db/migrate.ts';
 import { createJobs, startJobs, stopJobs, type JobsOptions } from './db/jobs.ts';
 import { buildHttpServer } from './http/server.ts';
 import { registerHealthRoutes } from './http/routes/health.ts';
+import { registerMerchantApi } from './http/routes/payments.ts';
 import type { ServiceContext } from './services/context.ts';
 import { WechatGateway } from './services/wechat-gateway.ts';
 import { ALL_QUEUES } from './workers/queues.ts';
@@ -55,6 +56,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const state = { draining: false };
   const server = buildHttpServer({ logger, live: config.mode === 'live', trustProxy: config.trustProxy });
   registerHealthRoutes(server, ctx, state);
+  registerMerchantApi(server, ctx);
 
   let closed = false;
   return {
