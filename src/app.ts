@@ -11,6 +11,9 @@ import { registerMerchantApi } from './http/routes/payments.ts';
 import type { ServiceContext } from './services/context.ts';
 import { WechatGateway } from './services/wechat-gateway.ts';
 import { ALL_QUEUES } from './workers/queues.ts';
+import { registerNotifyRoute } from './http/routes/notify.ts';
+import { moneyEffects } from './services/notifications/money-effects.ts';
+import { startWorkers, type RunningWorkers, type WorkerOptions } from './workers/start-workers.ts';
 
 /**
  * The composition root: opens the database, migrates, builds the services' context, the HTTP server
@@ -24,12 +27,16 @@ export interface AppOverrides {
   jobs?: JobsOptions;
   /** Start background workers (default true). */
   workers?: boolean;
+  /** Worker tuning (tests: short sweep and retry intervals). */
+  workerOptions?: Omit<WorkerOptions, 'effects'>;
 }
 
 export interface App {
   ctx: ServiceContext;
   server: FastifyInstance;
   database: DatabaseHandle;
+  /** Background workers (undefined when started with `workers: false`). */
+  workers: RunningWorkers | undefined;
   /** Listens on config host/port; resolves to the base URL. */
   listen(): Promise<string>;
   /** Makes /readyz answer 503 so load balancers stop routing here; close() does it too. */
@@ -57,12 +64,15 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const server = buildHttpServer({ logger, live: config.mode === 'live', trustProxy: config.trustProxy });
   registerHealthRoutes(server, ctx, state);
   registerMerchantApi(server, ctx);
+  registerNotifyRoute(server, ctx, { effects: moneyEffects });
+  const workers = overrides.workers === false ? undefined : await startWorkers(ctx, { ...overrides.workerOptions, effects: moneyEffects });
 
   let closed = false;
   return {
     ctx,
     server,
     database,
+    workers,
     async listen() {
       const address = await server.listen({ host: config.host, port: config.port });
       return address.replace('0.0.0.0', '127.0.0.1');
@@ -75,6 +85,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       closed = true;
       state.draining = true;
       await server.close();
+      await workers?.stop();
       await stopJobs(jobs);
       await wechat.close();
       if (ownsDatabase) await database.close();

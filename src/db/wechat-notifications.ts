@@ -110,3 +110,27 @@ export async function countNotificationsByStatus(db: Db, merchantId: string): Pr
 export async function recordNotificationError(db: Db, id: number, error: string): Promise<void> {
   await db.updateTable('wechat_notifications').set({ error }).where('id', '=', id).where('status', 'in', ['received', 'verified']).execute();
 }
+
+/**
+ * Rows to re-process, oldest first: still `received`/`verified`, last touched before `idleBefore`,
+ * received after `since` (WeChat stops resending after ~24 h; older rows are for a human). Marks the
+ * claimed rows as touched so the next sweep leaves them alone while their job runs.
+ */
+export async function claimStuckNotifications(db: Db, idleBefore: Date, since: Date, now: Date, limit: number): Promise<number[]> {
+  const rows = await db
+    .updateTable('wechat_notifications')
+    .set({ processed_at: now })
+    .where('id', 'in', (eb) =>
+      eb
+        .selectFrom('wechat_notifications')
+        .select('id')
+        .where('status', 'in', ['received', 'verified'])
+        .where('received_at', '>=', since)
+        .where(sql<boolean>`coalesce(processed_at, received_at) < ${idleBefore}`)
+        .orderBy('received_at')
+        .limit(limit),
+    )
+    .returning('id')
+    .execute();
+  return rows.map((r) => Number(r.id));
+}
