@@ -11,7 +11,7 @@ import { WechatPayApiError } from '../../src/wechatpay/api-error.ts';
 import { downloadCertificates } from '../../src/wechatpay/certificates.ts';
 import { WechatPayClient, type WechatPayClientOptions } from '../../src/wechatpay/client.ts';
 import { createH5Order, type H5OrderInput } from '../../src/wechatpay/h5.ts';
-import { loadPrivateKey, loadPublicKey } from '../../src/wechatpay/keys.ts';
+import { loadCertificate, loadPrivateKey, loadPublicKey, type CertificateInfo } from '../../src/wechatpay/keys.ts';
 import { createRefund, queryRefund } from '../../src/wechatpay/refunds.ts';
 import { fetchTradeBill } from '../../src/wechatpay/bills.ts';
 import { LocalSigner } from '../../src/wechatpay/signer.ts';
@@ -325,3 +325,57 @@ describe('simulator notifications → NotificationParser', () => {
     expect(results).toContain('ok');
   });
 });
+
+describe('client ↔ simulator, migration (both keys live)', () => {
+  let s: Sim;
+
+  beforeAll(async () => {
+    s = await boot('both');
+  });
+  afterAll(async () => {
+    await s?.close();
+  });
+
+  it('downloads certificates signed with the public key it already holds, then verifies answers signed by either key', async () => {
+    const pub = loadPublicKey(await readFile(s.sim.sandbox.wechatpay_public_key_path));
+    const both = new WechatPayKeyStore().addPublicKey(s.sim.sandbox.wechatpay_public_key_id, pub);
+    const bothClient = clientFor(s, both);
+    try {
+      // The download answer is signed with the public key (the one our Wechatpay-Serial asks for).
+      const r = await downloadCertificates(bothClient, { apiV3Key: ApiV3Key.from(s.sim.sandbox.apiv3_key), store: both, clock: systemClock });
+      expect(r.mode).toBe('certificate');
+      expect(both.certificateSerials()).toEqual([s.sim.sandbox.platform_certificate_serial]);
+      expect(both.acceptSerial()).toBe(s.sim.sandbox.wechatpay_public_key_id);
+      const o = order();
+      await createH5Order(bothClient, o);
+
+      // A client that holds only the certificate asks for it by serial and verifies the certificate-signed answers.
+      const certOnly = new WechatPayKeyStore().addCertificate(await certificateOf(s));
+      const certClient = clientFor(s, certOnly);
+      try {
+        expect(certOnly.acceptSerial()).toBe(s.sim.sandbox.platform_certificate_serial);
+        expect((await queryByOutTradeNo(certClient, o.out_trade_no)).trade_state).toBe('NOTPAY');
+      } finally {
+        await certClient.close();
+      }
+    } finally {
+      await bothClient.close();
+    }
+  });
+
+  it('fails closed when the first certificate download is signed by a key it does not hold', async () => {
+    // Nothing held, so no Wechatpay-Serial: the migrating platform signs with the public key.
+    const empty = new WechatPayKeyStore();
+    const c = clientFor(s, empty);
+    try {
+      await expect(downloadCertificates(c, { apiV3Key: ApiV3Key.from(s.sim.sandbox.apiv3_key), store: empty, clock: systemClock })).rejects.toMatchObject({ reason: 'unknown_serial' });
+      expect(empty.serials()).toEqual([]);
+    } finally {
+      await c.close();
+    }
+  });
+});
+
+async function certificateOf(s: Sim): Promise<CertificateInfo> {
+  return loadCertificate(await readFile(s.sim.sandbox.platform_certificate_path));
+}
