@@ -12,6 +12,7 @@ import type { ServiceContext } from './services/context.ts';
 import { WechatGateway } from './services/wechat-gateway.ts';
 import { ALL_QUEUES } from './workers/queues.ts';
 import { registerNotifyRoute } from './http/routes/notify.ts';
+import { registerWebhookAdminRoutes } from './http/routes/webhook-admin.ts';
 import { moneyEffects } from './services/notifications/money-effects.ts';
 import { startWorkers, type RunningWorkers, type WorkerOptions } from './workers/start-workers.ts';
 
@@ -65,6 +66,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   registerHealthRoutes(server, ctx, state);
   registerMerchantApi(server, ctx);
   registerNotifyRoute(server, ctx, { effects: moneyEffects });
+  registerWebhookAdminRoutes(server, ctx);
   const workers = overrides.workers === false ? undefined : await startWorkers(ctx, { ...overrides.workerOptions, effects: moneyEffects });
 
   let closed = false;
