@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { readFixture, vector } from '../../test/helpers/fixtures.ts';
 import { fixedClock } from '../lib/clock.ts';
 import { loadCertificate, loadPrivateKey, loadPublicKey } from './keys.ts';
@@ -195,5 +196,23 @@ describe('unknown serial refresh', () => {
     const refresher = new CertificateRefresher({ clock, refresh: async () => Promise.reject(new Error('network down')) });
     const val = new ResponseValidator({ verifier: store(), clock, onUnknownSerial: refresher.hook });
     expect(await reason(val.validate(signResponse(goKey, { serial: 'NEW', body: '', timestamp: TS }), ''))).toBe('unknown_serial');
+  });
+});
+
+describe('verification properties', () => {
+  it('accepts any body signed by the platform key and rejects it after any single-bit flip', async () => {
+    const val = validatorAt(TS * 1000);
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ minLength: 1, maxLength: 256 }), fc.nat(), fc.integer({ min: 0, max: 7 }), async (bytes, pos, bit) => {
+        const body = Buffer.from(bytes);
+        const h = signResponse(goKey, { serial: goCert.serial, body: body.toString('latin1'), timestamp: TS });
+        const signedBytes = Buffer.from(body.toString('latin1'), 'utf8');
+        expect(await reason(val.validate(h, signedBytes))).toBe('ok');
+        const flipped = Buffer.from(signedBytes);
+        flipped[pos % flipped.length]! ^= 1 << bit;
+        expect(await reason(val.validate(h, flipped))).toBe('signature_mismatch');
+      }),
+      { numRuns: 60 },
+    );
   });
 });
