@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { fixedClock } from '../lib/clock.ts';
 import { compileRuleSet, type CompiledRuleSet } from './compile.ts';
 import { DEFAULT_RULE_SET } from './default-rules.ts';
@@ -6,6 +6,7 @@ import { compileRiskLists } from './lists.ts';
 import { RiskEngine, toSubject } from './risk-engine.ts';
 import { paymentInput } from './test-fixtures.ts';
 import { MemoryVelocityStore } from './velocity/memory-store.ts';
+import { probeRedis, redisTestUrl } from './velocity/redis-test-probe.ts';
 import type { VelocityStore } from './velocity/store.ts';
 
 const T0 = Date.UTC(2026, 0, 5, 4, 0); // 12:00 in Shanghai, a Monday
@@ -164,5 +165,32 @@ describe('RiskEngine velocity fetching', () => {
       code: 'risk_input_invalid',
       message: expect.stringContaining('payer_client_ip'),
     });
+  });
+});
+
+const redis = await probeRedis();
+
+describe.skipIf(typeof redis === 'string')(`RiskEngine on the Redis store (${redisTestUrl})`, () => {
+  afterAll(async () => {
+    if (typeof redis === 'string') return;
+    await redis.deleteAll();
+    await redis.close();
+  });
+
+  it('sends a burst from one IP to review, then blocks it, exactly as in memory', async () => {
+    if (typeof redis === 'string') return;
+    const rules = defaults();
+    const run = async (store: VelocityStore) => {
+      const { engine, clock } = setup(store);
+      const actions: string[] = [];
+      for (let i = 0; i < 12; i++) {
+        clock.advance(2_000);
+        actions.push((await engine.assessPreOrder(rules, paymentInput({ payment_id: `burst${i}`, device_id: `d${i}` }))).decision.action);
+      }
+      return actions;
+    };
+    const onRedis = await run(redis);
+    expect(onRedis).toEqual([...Array(5).fill('allow'), ...Array(5).fill('review'), 'block', 'block']);
+    expect(onRedis).toEqual(await run(new MemoryVelocityStore()));
   });
 });

@@ -1,38 +1,24 @@
-import { randomBytes } from 'node:crypto';
 import { describe, it } from 'vitest';
 import { RedisVelocityStore } from './redis-store.ts';
 import { describeVelocityStore } from './store-contract.ts';
+import { probeRedis, redisTestUrl } from './redis-test-probe.ts';
 
 /**
- * Runs the store contract against a real Redis (REDIS_URL, default 127.0.0.1:6379). Without one the
- * suite is skipped with a message, unless ANFU_TEST_REQUIRE_REDIS=1 (CI), where it must run.
+ * Runs the store contract against a real Redis. Without one the suite is skipped with a message,
+ * unless ANFU_TEST_REQUIRE_REDIS=1 (CI), where probeRedis throws instead.
  */
-const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const required = process.env.ANFU_TEST_REQUIRE_REDIS === '1';
-const runPrefix = `anfu-test:${randomBytes(6).toString('hex')}:`;
-
-async function probe(): Promise<RedisVelocityStore | string> {
-  try {
-    return await RedisVelocityStore.connect({ url, keyPrefix: runPrefix, connectTimeoutMs: 1_000 });
-  } catch (e) {
-    return e instanceof Error ? e.message : String(e);
-  }
-}
-
-const admin = await probe();
+const admin = await probeRedis();
 
 if (typeof admin === 'string') {
-  if (required) throw new Error(`ANFU_TEST_REQUIRE_REDIS=1 but Redis at ${url} is unreachable: ${admin}`);
-  console.log(`Redis velocity store tests skipped: no Redis at ${url} (${admin})`);
-  describe.skip('velocity store contract: redis (no Redis reachable)', () => {
+  describe.skip(`velocity store contract: redis (no Redis at ${redisTestUrl})`, () => {
     it('needs Redis', () => {});
   });
 } else {
   let n = 0;
   describeVelocityStore('redis', {
-    // Each store gets its own prefix so property runs never see each other's keys.
+    // Each store gets its own prefix under the run's, so property runs never see each other's keys.
     make: async (retentionMs) =>
-      RedisVelocityStore.connect({ url, keyPrefix: `${runPrefix}${n++}:`, retentionMs, commandTimeoutMs: 2_000 }),
+      RedisVelocityStore.connect({ url: redisTestUrl, keyPrefix: `${admin.keyPrefix}${n++}:`, retentionMs, commandTimeoutMs: 2_000 }),
     cleanUp: async () => {
       await admin.deleteAll();
       await admin.close();

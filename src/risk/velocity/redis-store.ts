@@ -52,13 +52,23 @@ export class RedisVelocityStore implements VelocityStore {
       enableOfflineQueue: false,
       retryStrategy: (times) => Math.min(times * 200, 2_000),
     });
+    // Connection errors also surface on each failed command; the listener keeps ioredis from
+    // reporting them as unhandled, and gives a useful reason if the first connect fails.
+    let lastError: Error | undefined;
+    redis.on('error', (e: Error) => {
+      lastError = e;
+    });
     try {
       await redis.connect();
     } catch (e) {
       redis.disconnect();
-      throw e;
+      throw lastError ?? e;
     }
     return new RedisVelocityStore(redis, true, options);
+  }
+
+  get keyPrefix(): string {
+    return this.#prefix;
   }
 
   #keys(series: string): [string, string] {
