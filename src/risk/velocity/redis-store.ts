@@ -118,7 +118,9 @@ export class RedisVelocityStore implements VelocityStore {
   async deleteAll(): Promise<void> {
     let cursor = '0';
     do {
-      const [next, keys] = await this.#redis.scan(cursor, 'MATCH', `${this.#prefix}*`, 'COUNT', 500);
+      // Escape glob characters so a prefix such as "risk[1]:" matches only itself.
+      const pattern = `${this.#prefix.replace(/[*?[\]\\]/g, '\\$&')}*`;
+      const [next, keys] = await this.#redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
       cursor = next;
       if (keys.length > 0) await this.#redis.del(...keys);
     } while (cursor !== '0');
