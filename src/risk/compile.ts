@@ -101,6 +101,10 @@ function compileRule(rule: Rule, index: number): CompiledRule | RuleSetError {
       };
     }
     const evaluate = evalEnvironment.parse(rule.expression);
+    // Type-check in the evaluation environment too: the library annotates the tree, so no live
+    // decision pays for checking, and any drift between the two environments is caught here.
+    const evalChecked = evaluate.check();
+    if (!evalChecked.valid) return celError(rule, index, evalChecked.error ?? {});
     const readKeys = keysReadBy(evaluate.ast, rule.expression);
     return { ...rule, evaluate, reads: new Set(readKeys.keys()), readKeys };
   } catch (e) {
