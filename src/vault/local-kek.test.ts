@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
@@ -49,6 +49,16 @@ describe('master key file', () => {
     expect(codeOf(() => loadMasterKeyFile(file('empty.key', '  \n')))).toBe('master_key_empty');
     // 32 raw bytes written without Base64 must not be silently accepted.
     expect(codeOf(() => parseMasterKey(randomBytes(32).toString('latin1')))).toMatch(/^master_key_(malformed|wrong_length)$/);
+  });
+
+  it('in live mode refuses a key file that group or others can read', () => {
+    const content = generateMasterKeyFileContent();
+    const loose = file('loose.key', content);
+    chmodSync(loose, 0o644);
+    expect(codeOf(() => loadMasterKeyFile(loose, { requirePrivate: true }))).toBe('master_key_file_permissions');
+    expect(loadMasterKeyFile(loose).kekId).toMatch(/^local:/);
+    expect(loadMasterKeyFile(file('tight.key', content), { requirePrivate: true }).kekId).toMatch(/^local:/);
+    expect(codeOf(() => loadMasterKeyFile(join(dir, 'absent2.key'), { requirePrivate: true }))).toBe('master_key_file_missing');
   });
 
   it('never echoes key material in errors or when printed', () => {

@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { AppError } from '../lib/errors.ts';
 import type { KmsProvider, WrappedKey } from './kms-provider.ts';
 
@@ -108,19 +108,27 @@ export function parseMasterKey(text: string): Buffer {
   return key;
 }
 
-/** Reads `ANFU_MASTER_KEY_FILE` once at start-up. The path is passed in: env is read by config only. */
-export function loadMasterKeyFile(path: string, opts: { development?: boolean } = {}): LocalKek {
+/**
+ * Reads `ANFU_MASTER_KEY_FILE` once at start-up. The path is passed in: env is read by config only.
+ * With `requirePrivate` (live mode), a file that group or others may read is refused, as ssh does
+ * for private keys: the KEK is the one secret that unlocks all others.
+ */
+export function loadMasterKeyFile(path: string, opts: { development?: boolean; requirePrivate?: boolean } = {}): LocalKek {
   let text: string;
   try {
+    if (opts.requirePrivate && process.platform !== 'win32' && (statSync(path).mode & 0o077) !== 0) {
+      throw new AppError('invalid_input', 'master_key_file_permissions', 'the master key file must be readable by its owner only (chmod 600)', { path });
+    }
     text = readFileSync(path, 'utf8');
   } catch (e) {
+    if (e instanceof AppError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new AppError('invalid_input', 'master_key_file_missing', 'the master key file does not exist', { path });
     throw new AppError('invalid_input', 'master_key_file_unreadable', 'the master key file cannot be read', { path, errno: code });
   }
   const key = parseMasterKey(text);
   try {
-    return new LocalKek(key, opts);
+    return new LocalKek(key, { development: opts.development === true });
   } finally {
     key.fill(0);
   }

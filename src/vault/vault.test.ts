@@ -75,6 +75,7 @@ describe('Vault seal/open', () => {
     await expect(vault.seal('', 'x')).rejects.toMatchObject({ code: 'secret_id_invalid' });
     await expect(vault.seal('has space', 'x')).rejects.toMatchObject({ code: 'secret_id_invalid' });
     await expect(vault.seal('ok', 'x', { version: 0 })).rejects.toMatchObject({ code: 'secret_version_invalid' });
+    await expect(vault.seal('ok', Buffer.alloc(1024 * 1024 + 1))).rejects.toMatchObject({ code: 'secret_too_large' });
   });
 
   it('a vault with a different KEK cannot open the records', async () => {

@@ -8,6 +8,8 @@ const DATA_KEY_BYTES = 32;
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 const SECRET_ID = /^[A-Za-z0-9_.:/-]{1,200}$/;
+/** Secrets are keys, seeds and small fields; documents belong in object storage with their own keys. */
+export const MAX_SECRET_BYTES = 1024 * 1024;
 
 /**
  * Envelope encryption: every seal draws a fresh 256-bit data key and a random 96-bit IV, so an IV
@@ -47,6 +49,7 @@ export class Vault {
       throw new AppError('invalid_input', 'secret_version_invalid', 'secret version must be a positive integer');
     }
     const data = typeof plaintext === 'string' ? Buffer.from(plaintext, 'utf8') : plaintext;
+    if (data.length > MAX_SECRET_BYTES) throw new AppError('invalid_input', 'secret_too_large', `a sealed secret may hold at most ${MAX_SECRET_BYTES} bytes`);
     const dataKey = randomBytes(DATA_KEY_BYTES);
     try {
       const iv = randomBytes(IV_BYTES);
