@@ -25,7 +25,6 @@ import pg from 'pg';
  */
 const here = dirname(fileURLToPath(import.meta.url));
 const ENTRY = join(here, 'crash-gateway-process.ts');
-const TSX = join(here, '..', '..', 'node_modules', 'tsx', 'dist', 'cli.mjs');
 
 let sim: RunningSimulator;
 let stateDir: string;
@@ -47,7 +46,9 @@ interface Gateway {
 }
 
 function spawnGateway(env: Record<string, string>): Promise<Gateway> {
-  const child = spawn(process.execPath, [TSX, ENTRY], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // `node --import tsx` (not the tsx CLI, which would relay the signal as exit code 137): the gateway
+  // process itself is the one that dies.
+  const child = spawn(process.execPath, ['--import', 'tsx', ENTRY], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.once('exit', (code, signal) => r({ code, signal })));
   let stderr = '';
   child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
@@ -111,7 +112,16 @@ async function crashThenRetry(dbEnv: { ANFU_DATA_DIR: string } | { DATABASE_URL:
 
   const second = await spawnGateway(env);
   try {
-    const retry = await createPayment(second.url, apiKey, key, body);
+    // The dead process left the key locked in flight: 409 with Retry-After until the lock goes stale
+    // (the idempotency store's lock timeout, 60 s), then the retry takes the lock over and resumes the
+    // payment recorded on it — a merchant's ordinary retry loop, as here.
+    let retry = await createPayment(second.url, apiKey, key, body);
+    expect(retry.status).toBe(409);
+    const deadline = Date.now() + 120_000;
+    while (retry.status === 409 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 1000 * Number(retry.headers['retry-after'] ?? 1)));
+      retry = await createPayment(second.url, apiKey, key, body);
+    }
     expect([200, 201]).toContain(retry.status);
     expect(retry.body.out_trade_no).toBe(wechatOrder.out_trade_no);
     expect(retry.body.status).toBe('pending');
@@ -145,7 +155,7 @@ describe('a gateway killed between the WeChat call and the record', () => {
     } finally {
       await rm(dataDir, { recursive: true, force: true });
     }
-  }, 240_000);
+  }, 300_000);
 
   it('on PostgreSQL: the same', async (t) => {
     if (!(await postgresReachable())) {
@@ -165,5 +175,5 @@ describe('a gateway killed between the WeChat call and the record', () => {
       await admin.query(`drop database if exists ${name} with (force)`);
       await admin.end();
     }
-  }, 240_000);
+  }, 300_000);
 });
