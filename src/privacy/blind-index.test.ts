@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { Secret } from '../lib/secret.ts';
 import { BlindIndexer } from './blind-index.ts';
 import { normalise } from './normalise.ts';
-import { bankAccount, idNumber, mainlandMobile, openid, sprinkle } from './test-arbitraries.ts';
+import { bankAccount, idNumber, mainlandMobile, openid, sprinkle } from '../../test/helpers/personal-data-arbitraries.ts';
 
 const key = randomBytes(32);
 const indexer = new BlindIndexer(new Secret(key));

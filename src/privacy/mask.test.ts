@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FULL_MASK, maskBankAccount, maskIdNumber, maskName, maskOpenid, maskPhone } from './mask.ts';
 import { normalise } from './normalise.ts';
-import { bankAccount, idNumber, mainlandMobile, openid, sprinkle } from './test-arbitraries.ts';
+import { bankAccount, idNumber, mainlandMobile, openid, sprinkle } from '../../test/helpers/personal-data-arbitraries.ts';
 
 /** Characters of `masked` that are not mask stars or the documented fixed `+`. */
 const shown = (masked: string): string => masked.replace(/[*+]/g, '');

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { idCheckCharacter } from './normalise.ts';
+import { idCheckCharacter } from '../../src/privacy/normalise.ts';
 
 /** fast-check generators of valid personal data, shared by this folder's property tests. */
 export const digits = (n: number): fc.Arbitrary<string> => fc.array(fc.integer({ min: 0, max: 9 }), { minLength: n, maxLength: n }).map((d) => d.join(''));
