@@ -131,9 +131,9 @@ describe('RiskEngine with the default rule set', () => {
 /** A real memory store that also remembers what it was asked, to observe the engine's queries. */
 class ObservedStore extends MemoryVelocityStore {
   readonly queries: string[][] = [];
-  override async query(series: readonly string[], windowsMs: readonly number[], now: number) {
+  override querySync(series: readonly string[], windowsMs: readonly number[], now: number) {
     this.queries.push([...series]);
-    return super.query(series, windowsMs, now);
+    return super.querySync(series, windowsMs, now);
   }
 }
 

@@ -16,14 +16,14 @@ import { parseIp } from './ip.ts';
 import { emptyRiskLists, type CompiledRiskLists } from './lists.ts';
 import { paymentRiskInputSchema, type PaymentRiskInput } from './payment-input.ts';
 import { FAMILY_EVENT, eventsFor, seriesKey, type PaymentSubject, type VelocityEventKind } from './series.ts';
-import type { VelocityStore } from './velocity/store.ts';
+import type { VelocityEvent, VelocityStore } from './velocity/store.ts';
 
 /**
  * The risk engine: fetches the velocity aggregates the rule set reads (one store round trip),
  * builds the facts, decides, and records velocity events. Velocity facts describe the events
  * *before* the one being decided: a burst rule `velocity.ip.count_1m >= 5` fires on the sixth
- * attempt. Query-then-record is not atomic across nodes, so two simultaneous attempts can each
- * see the other missing; bursts are still caught one attempt later.
+ * attempt. The read and the record of the decision's own event are one atomic store call, so
+ * simultaneous attempts on several nodes always count each other.
  */
 export interface RiskEngineOptions {
   store: VelocityStore;
@@ -87,6 +87,17 @@ export class RiskEngine {
 
   /** Facts for a payment, fetching the series in `reads` plus what `is_new_device` needs. */
   async facts(subject: PaymentSubject, phase: RiskPhase, reads: ReadonlySet<SeriesRef>, now = this.#clock.now()): Promise<RiskFacts> {
+    return this.#gather(subject, phase, reads, now, null);
+  }
+
+  /** With `record`, the events are recorded atomically right after the read (one round trip). */
+  async #gather(
+    subject: PaymentSubject,
+    phase: RiskPhase,
+    reads: ReadonlySet<SeriesRef>,
+    now: number,
+    record: readonly VelocityEvent[] | null,
+  ): Promise<RiskFacts> {
     const wanted: PlanEntry[] = [];
     const keys: string[] = [];
     for (const entry of fetchPlan(reads)) {
@@ -95,7 +106,11 @@ export class RiskEngine {
       wanted.push(entry);
       keys.push(key);
     }
-    const answers = keys.length > 0 ? await this.#store.query(keys, VELOCITY_WINDOW_MS, now) : [];
+    const answers = record
+      ? await this.#store.queryThenRecord(keys, VELOCITY_WINDOW_MS, record, now)
+      : keys.length > 0
+        ? await this.#store.query(keys, VELOCITY_WINDOW_MS, now)
+        : [];
     const aggregates: FetchedAggregates = {};
     for (let i = 0; i < wanted.length; i++) {
       const [family, , , dim] = wanted[i]!;
@@ -110,39 +125,43 @@ export class RiskEngine {
     return { decision: decide(ruleSet, facts), facts };
   }
 
-  /** Before the WeChat call: decide, then count this attempt (blocked ones too, so a blocked burst stays blocked). */
+  /**
+   * Before the WeChat call: read the velocity and count this attempt in one atomic step, then
+   * decide. Blocked attempts are counted too, so a blocked burst stays blocked.
+   */
   async assessPreOrder(ruleSet: CompiledRuleSet, raw: unknown): Promise<RiskAssessment> {
     const subject = toSubject(raw);
     const now = this.#clock.now();
-    const facts = await this.facts(subject, 'pre_order', ruleSet.reads, now);
-    const decision = decide(ruleSet, facts);
-    await this.#store.record(eventsFor('attempt', VELOCITY_DIMENSIONS, subject, now), now);
-    return { decision, facts };
+    const facts = await this.#gather(subject, 'pre_order', ruleSet.reads, now, attemptEvents(subject, now));
+    return { decision: decide(ruleSet, facts), facts };
   }
 
-  /** On the payment notification: decide with the payer known, then record the success. */
+  /** On the payment notification: read the velocity and record the success atomically, then decide. */
   async assessPostPayment(ruleSet: CompiledRuleSet, raw: unknown): Promise<RiskAssessment> {
     const subject = toSubject(raw);
     const now = this.#clock.now();
-    const facts = await this.facts(subject, 'post_payment', ruleSet.reads, now);
-    const decision = decide(ruleSet, facts);
-    await this.recordOutcome(subject, 'succeeded', now);
-    return { decision, facts };
+    const facts = await this.#gather(subject, 'post_payment', ruleSet.reads, now, outcomeEvents(subject, 'succeeded', now));
+    return { decision: decide(ruleSet, facts), facts };
   }
 
   async recordAttempt(subject: PaymentSubject, now = this.#clock.now()): Promise<void> {
-    await this.#store.record(eventsFor('attempt', VELOCITY_DIMENSIONS, subject, now), now);
+    await this.#store.record(attemptEvents(subject, now), now);
   }
 
-  /**
-   * The payer is first known with the outcome, so the payer's attempt is counted here too (the
-   * payment id makes it idempotent with any earlier record).
-   */
   async recordOutcome(subject: PaymentSubject, outcome: PaymentOutcome, now = this.#clock.now()): Promise<void> {
-    const kind = outcome === 'succeeded' ? 'success' : 'failure';
-    await this.#store.record(
-      [...eventsFor(kind, VELOCITY_DIMENSIONS, subject, now), ...eventsFor('attempt', ['payer'], subject, now)],
-      now,
-    );
+    await this.#store.record(outcomeEvents(subject, outcome, now), now);
   }
+}
+
+function attemptEvents(subject: PaymentSubject, now: number): VelocityEvent[] {
+  return eventsFor('attempt', VELOCITY_DIMENSIONS, subject, now);
+}
+
+/**
+ * The payer is first known with the outcome, so the payer's attempt is counted here too (the
+ * payment id makes it idempotent with any earlier record).
+ */
+function outcomeEvents(subject: PaymentSubject, outcome: PaymentOutcome, now: number): VelocityEvent[] {
+  const kind = outcome === 'succeeded' ? 'success' : 'failure';
+  return [...eventsFor(kind, VELOCITY_DIMENSIONS, subject, now), ...eventsFor('attempt', ['payer'], subject, now)];
 }

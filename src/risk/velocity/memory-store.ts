@@ -156,6 +156,18 @@ export class MemoryVelocityStore implements VelocityStore {
     return this.querySync(series, windowsMs, now);
   }
 
+  /** Atomic by construction: JavaScript runs this synchronously, with nothing in between. */
+  async queryThenRecord(
+    series: readonly string[],
+    windowsMs: readonly number[],
+    events: readonly VelocityEvent[],
+    now: number,
+  ): Promise<WindowAggregate[][]> {
+    const answer = this.querySync(series, windowsMs, now);
+    this.recordSync(events, now);
+    return answer;
+  }
+
   async close(): Promise<void> {
     this.#series.clear();
   }

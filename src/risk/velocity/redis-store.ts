@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { VELOCITY_RETENTION_MS } from '../facts.ts';
-import { QUERY_SCRIPT, RECORD_SCRIPT } from './redis-scripts.ts';
+import { QUERY_SCRIPT, QUERY_THEN_RECORD_SCRIPT, RECORD_SCRIPT } from './redis-scripts.ts';
 import { assertEvent, assertWindows, type VelocityEvent, type VelocityStore, type WindowAggregate } from './store.ts';
 
 /**
@@ -32,6 +32,7 @@ export class RedisVelocityStore implements VelocityStore {
   readonly #retentionMs: number;
   readonly #recordSha = sha1(RECORD_SCRIPT);
   readonly #querySha = sha1(QUERY_SCRIPT);
+  readonly #queryThenRecordSha = sha1(QUERY_THEN_RECORD_SCRIPT);
 
   private constructor(redis: Redis, ownsClient: boolean, options: RedisVelocityStoreOptions) {
     this.#redis = redis;
@@ -84,8 +85,8 @@ export class RedisVelocityStore implements VelocityStore {
     }
   }
 
-  async record(events: readonly VelocityEvent[], now: number): Promise<void> {
-    if (events.length === 0) return;
+  /** KEYS and ARGV for recording events (the part after the common prefix). */
+  #recordArgs(events: readonly VelocityEvent[], now: number): { keys: string[]; args: string[] } {
     const keys: string[] = [];
     const args: string[] = [String(now - this.#retentionMs), String(this.#retentionMs + 60_000)];
     for (const event of events) {
@@ -94,6 +95,32 @@ export class RedisVelocityStore implements VelocityStore {
       const hasDistinct = event.distinct !== undefined;
       args.push(String(event.at), `${event.amount}:${event.id}`, hasDistinct ? '1' : '0', event.distinct ?? '');
     }
+    return { keys, args };
+  }
+
+  /** KEYS and ARGV for a query: the windows as start times, and which is the widest. */
+  #queryArgs(series: readonly string[], windowsMs: readonly number[], now: number): { keys: string[]; args: string[] } {
+    assertWindows(windowsMs, this.#retentionMs);
+    const widest = windowsMs.indexOf(Math.max(...windowsMs)) + 1;
+    return {
+      keys: series.flatMap((s) => this.#keys(s)),
+      args: [String(windowsMs.length), String(widest), ...windowsMs.map((w) => String(now - w))],
+    };
+  }
+
+  #unflatten(flat: unknown, nSeries: number, nw: number): WindowAggregate[][] {
+    const values = flat as number[];
+    return Array.from({ length: nSeries }, (_, i) =>
+      Array.from({ length: nw }, (_w, j) => {
+        const at = (i * nw + j) * 3;
+        return { count: Number(values[at]), sum: Number(values[at + 1]), distinct: Number(values[at + 2]) };
+      }),
+    );
+  }
+
+  async record(events: readonly VelocityEvent[], now: number): Promise<void> {
+    if (events.length === 0) return;
+    const { keys, args } = this.#recordArgs(events, now);
     await this.#run(this.#recordSha, RECORD_SCRIPT, keys, args);
   }
 
@@ -101,17 +128,25 @@ export class RedisVelocityStore implements VelocityStore {
     assertWindows(windowsMs, this.#retentionMs);
     if (series.length === 0) return [];
     if (windowsMs.length === 0) return series.map(() => []);
-    const widest = windowsMs.indexOf(Math.max(...windowsMs)) + 1;
-    const keys = series.flatMap((s) => this.#keys(s));
-    const args = [String(windowsMs.length), String(widest), ...windowsMs.map((w) => String(now - w))];
-    const flat = (await this.#run(this.#querySha, QUERY_SCRIPT, keys, args)) as number[];
-    const nw = windowsMs.length;
-    return series.map((_, i) =>
-      windowsMs.map((_w, j) => {
-        const at = (i * nw + j) * 3;
-        return { count: Number(flat[at]), sum: Number(flat[at + 1]), distinct: Number(flat[at + 2]) };
-      }),
-    );
+    const { keys, args } = this.#queryArgs(series, windowsMs, now);
+    return this.#unflatten(await this.#run(this.#querySha, QUERY_SCRIPT, keys, args), series.length, windowsMs.length);
+  }
+
+  async queryThenRecord(
+    series: readonly string[],
+    windowsMs: readonly number[],
+    events: readonly VelocityEvent[],
+    now: number,
+  ): Promise<WindowAggregate[][]> {
+    if (windowsMs.length === 0 || series.length === 0) {
+      const answer = await this.query(series, windowsMs, now);
+      await this.record(events, now);
+      return answer;
+    }
+    const q = this.#queryArgs(series, windowsMs, now);
+    const r = this.#recordArgs(events, now);
+    const flat = await this.#run(this.#queryThenRecordSha, QUERY_THEN_RECORD_SCRIPT, [...q.keys, ...r.keys], [String(series.length), ...q.args, ...r.args]);
+    return this.#unflatten(flat, series.length, windowsMs.length);
   }
 
   /** Deletes every key under this store's prefix (tests, and the `doctor` clean-up). */

@@ -133,6 +133,24 @@ export function describeVelocityStore(name: string, harness: StoreHarness): void
       ]);
     });
 
+    it('answers queryThenRecord as before its events, then holds them', async () => {
+      await store.record([ev('s', 'o1', T0, 100, 'd1')], T0);
+      const before = await store.queryThenRecord(['s', 't'], [MIN], [ev('s', 'o2', T0 + 1, 50, 'd2'), ev('t', 'o2', T0 + 1, 50)], T0 + 1);
+      expect(before).toEqual([[{ count: 1, sum: 100, distinct: 1 }], [{ count: 0, sum: 0, distinct: 0 }]]);
+      expect(await store.query(['s', 't'], [MIN], T0 + 1)).toEqual([
+        [{ count: 2, sum: 150, distinct: 2 }],
+        [{ count: 1, sum: 50, distinct: 0 }],
+      ]);
+    });
+
+    it('never lets two simultaneous queryThenRecord calls see the same count', async () => {
+      const answers = await Promise.all(
+        Array.from({ length: 8 }, (_, i) => store.queryThenRecord(['burst'], [MIN], [ev('burst', `a${i}`, T0, 1)], T0)),
+      );
+      // Atomic read-and-record: the counts seen are 0, 1, …, 7 in some order, never a repeat.
+      expect(answers.map((a) => a[0]![0]!.count).sort()).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    });
+
     it('refuses a window longer than the retention', async () => {
       await expect(store.query(['s'], [DAY + 1], T0)).rejects.toThrow(/window/);
     });
@@ -153,9 +171,11 @@ export function describeVelocityStore(name: string, harness: StoreHarness): void
         amount: fc.integer({ min: 0, max: 100_000 }),
         distinct: fc.option(fc.constantFrom('d1', 'd2', 'd3', 'd4'), { nil: undefined }),
       });
+      const advance = fc.integer({ min: 0, max: 240 }).map((n) => n * 10_000);
       const opArb = fc.oneof(
-        fc.record({ kind: fc.constant('record' as const), advance: fc.integer({ min: 0, max: 240 }).map((n) => n * 10_000), events: fc.array(eventArb, { maxLength: 6 }) }),
-        fc.record({ kind: fc.constant('query' as const), advance: fc.integer({ min: 0, max: 240 }).map((n) => n * 10_000), events: fc.constant([]) }),
+        fc.record({ kind: fc.constant('record' as const), advance, events: fc.array(eventArb, { maxLength: 6 }) }),
+        fc.record({ kind: fc.constant('query' as const), advance, events: fc.constant([]) }),
+        fc.record({ kind: fc.constant('queryThenRecord' as const), advance, events: fc.array(eventArb, { maxLength: 6 }) }),
       );
       await fc.assert(
         fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 25 }), async (ops) => {
@@ -165,9 +185,12 @@ export function describeVelocityStore(name: string, harness: StoreHarness): void
             let now = T0;
             for (const op of ops) {
               now += op.advance;
+              const events = op.events.map((e) => ev(e.series, e.id, now - e.age, e.amount, e.distinct));
               if (op.kind === 'record') {
-                const events = op.events.map((e) => ev(e.series, e.id, now - e.age, e.amount, e.distinct));
                 await s.record(events, now);
+                model.record(events, now);
+              } else if (op.kind === 'queryThenRecord') {
+                expect(await s.queryThenRecord(series, windows, events, now)).toEqual(model.query(series, windows, now));
                 model.record(events, now);
               } else {
                 expect(await s.query(series, windows, now)).toEqual(model.query(series, windows, now));

@@ -41,6 +41,17 @@ export interface VelocityStore {
    * window j.
    */
   query(series: readonly string[], windowsMs: readonly number[], now: number): Promise<WindowAggregate[][]>;
+  /**
+   * query() then record() as one atomic step (one round trip for Redis): the answer describes the
+   * events before these, and no concurrent call can interleave. This is how a decision reads the
+   * velocity and counts its own attempt, so two simultaneous attempts always see each other.
+   */
+  queryThenRecord(
+    series: readonly string[],
+    windowsMs: readonly number[],
+    events: readonly VelocityEvent[],
+    now: number,
+  ): Promise<WindowAggregate[][]>;
   close(): Promise<void>;
 }
 
