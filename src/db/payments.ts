@@ -95,7 +95,8 @@ export async function reserveRefund(db: Db, paymentId: string, amount: number, n
     .executeTakeFirst();
   if (row) return { ok: true, payment: row };
   const cur = await db.selectFrom('payments').select(['status', 'refunded_amount', 'refund_count', 'amount']).where('id', '=', paymentId).executeTakeFirst();
-  if (!cur || (cur.status !== 'succeeded' && cur.status !== 'partially_refunded')) return { ok: false, reason: 'not_refundable' };
+  // A fully refunded payment has nothing left: that is "exceeds", not "unpaid".
+  if (!cur || (cur.status !== 'succeeded' && cur.status !== 'partially_refunded' && cur.status !== 'refunded')) return { ok: false, reason: 'not_refundable' };
   if (cur.refund_count >= 50) return { ok: false, reason: 'limit_reached' };
   return { ok: false, reason: 'exceeds_amount' };
 }
