@@ -18,6 +18,16 @@ describe('in-memory velocity store housekeeping', () => {
     expect(await store.query(['idle'], [60_000], 120_000)).toEqual([[{ count: 0, sum: 0, distinct: 0 }]]);
   });
 
+  it('sweeps many idle series a batch at a time, all of them within a few writes', async () => {
+    const store = new MemoryVelocityStore({ retentionMs: 60_000 });
+    store.recordSync(Array.from({ length: 1_000 }, (_, i) => ({ series: `idle${i}`, id: '1', at: 0, amount: 1 })), 0);
+    expect(store.size).toBe(1_000);
+    store.recordSync([{ series: 'busy', id: '1', at: 120_000, amount: 1 }], 120_000);
+    expect(store.size).toBeGreaterThan(1);
+    for (let t = 1; t <= 4; t++) store.recordSync([{ series: 'busy', id: String(t), at: 120_000 + t, amount: 1 }], 120_000 + t);
+    expect(store.size).toBe(1);
+  });
+
   it('keeps running sums exact after compaction of a long busy series', async () => {
     const store = new MemoryVelocityStore({ retentionMs: 10_000 });
     for (let t = 0; t < 5_000; t++) await store.record([{ series: 's', id: String(t), at: t * 10, amount: t }], t * 10);

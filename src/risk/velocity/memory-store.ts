@@ -93,6 +93,7 @@ class Series {
   }
 }
 
+const SWEEP_BATCH = 256;
 const EMPTY: WindowAggregate = Object.freeze({ count: 0, sum: 0, distinct: 0 });
 
 export interface MemoryVelocityStoreOptions {
@@ -104,6 +105,7 @@ export class MemoryVelocityStore implements VelocityStore {
   readonly #series = new Map<string, Series>();
   readonly #retentionMs: number;
   #lastTrim = Number.NEGATIVE_INFINITY;
+  #sweepIter: MapIterator<[string, Series]> | null = null;
 
   constructor(options: MemoryVelocityStoreOptions = {}) {
     this.#retentionMs = options.retentionMs ?? VELOCITY_RETENTION_MS;
@@ -111,8 +113,9 @@ export class MemoryVelocityStore implements VelocityStore {
 
   recordSync(events: readonly VelocityEvent[], now: number): void {
     const cutoff = now - this.#retentionMs;
+    // Validate the whole batch first, so a bad event records nothing (as the Redis script).
+    for (const event of events) assertEvent(event);
     for (const event of events) {
-      assertEvent(event);
       let series = this.#series.get(event.series);
       if (!series) {
         series = new Series();
@@ -136,14 +139,28 @@ export class MemoryVelocityStore implements VelocityStore {
     });
   }
 
-  /** Drops idle series once a minute so memory follows the active keys, not every key ever seen. */
+  /**
+   * Drops idle series so memory follows the active keys, not every key ever seen. The sweep walks
+   * at most SWEEP_BATCH series per write and starts a new pass at most once a minute, so even
+   * millions of series never cause one long pause on the decision path.
+   */
   #sweep(now: number): void {
-    if (now - this.#lastTrim < 60_000) return;
-    this.#lastTrim = now;
+    if (!this.#sweepIter) {
+      if (now - this.#lastTrim < 60_000) return;
+      this.#lastTrim = now;
+      this.#sweepIter = this.#series.entries();
+    }
     const cutoff = now - this.#retentionMs;
-    for (const [key, s] of this.#series) {
+    for (let i = 0; i < SWEEP_BATCH; i++) {
+      const next = this.#sweepIter.next();
+      if (next.done) {
+        this.#sweepIter = null;
+        return;
+      }
+      const [key, s] = next.value;
       s.trim(cutoff);
       s.trimDistinct(cutoff);
+      // Deleting the current entry is safe while iterating a Map.
       if (s.head === s.at.length && s.lastSeen.size === 0) this.#series.delete(key);
     }
   }

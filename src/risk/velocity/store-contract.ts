@@ -155,8 +155,9 @@ export function describeVelocityStore(name: string, harness: StoreHarness): void
       await expect(store.query(['s'], [DAY + 1], T0)).rejects.toThrow(/window/);
     });
 
-    it('refuses an event with a fractional amount', async () => {
-      await expect(store.record([ev('s', 'x', T0, 1.5)], T0)).rejects.toThrow(/fen/);
+    it('refuses a batch holding an event with a fractional amount, recording none of it', async () => {
+      await expect(store.record([ev('s', 'ok', T0, 1), ev('s', 'x', T0, 1.5)], T0)).rejects.toThrow(/fen/);
+      expect(await store.query(['s'], [MIN], T0)).toEqual([[{ count: 0, sum: 0, distinct: 0 }]]);
     });
 
     it('agrees with a brute-force model for random event sequences and query times', async () => {
