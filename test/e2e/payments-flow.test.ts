@@ -74,6 +74,15 @@ describeEachDb('payments end to end against the simulator', (t) => {
     expect((await gw.simPay(r.body.out_trade_no)).status).toBeGreaterThanOrEqual(400);
   });
 
+  it('refuses a fresh h5_url once the order itself expired (409 order_expired)', async () => {
+    const r = await gw.api('POST', '/v1/payments', { body: body({ amount: 321, expires_in_seconds: 60 }), idempotencyKey: 'expired-1' });
+    expect(r.status).toBe(201);
+    await t.db.updateTable('payments').set({ expires_at: new Date(Date.now() - 1000) }).where('id', '=', r.body.id).execute();
+    const res = await gw.api('POST', `/v1/payments/${r.body.id}/h5-url`);
+    expect(res.status).toBe(409);
+    expect(res.body.error.code).toBe('order_expired');
+  });
+
   it('answers payment_already_paid when closing an order the payer already paid', async () => {
     const r = await gw.api('POST', '/v1/payments', { body: body({ amount: 777 }), idempotencyKey: 'close-paid' });
     await gw.simPay(r.body.out_trade_no);

@@ -27,7 +27,7 @@ describeEachDb('refunds end to end against the simulator', (t) => {
     return r.body;
   }
 
-  async function settled(refundId: string, want: string[] = ['succeeded', 'closed', 'abnormal']): Promise<any> {
+  async function settled(refundId: string, want: string[] = ['succeeded', 'closed', 'abnormal']): Promise<Record<string, unknown>> {
     for (let i = 0; i < 50; i++) {
       const { refund } = await queryRefundAtWechat(gw.app.ctx, gw.merchant.id, refundId);
       if (want.includes(refund.status)) return (await gw.api('GET', `/v1/refunds/${refundId}`)).body;
