@@ -184,6 +184,39 @@ export interface PaymentEventsTable {
   created_at: TimestampDefault;
 }
 
+export type OperatorRole = 'owner' | 'admin' | 'risk_reviewer' | 'finance' | 'developer' | 'viewer';
+
+export interface OperatorsTable {
+  id: string;
+  email: string;
+  name: string;
+  password_hash: string;
+  role: OperatorRole;
+  totp_enabled: ColumnType<boolean, boolean | undefined, boolean>;
+  totp_last_step: number | null;
+  failed_attempts: IntDefault;
+  locked_until: Timestamp | null;
+  merchant_scope: ColumnType<string[] | null, string[] | null | undefined, string[] | null>;
+  must_change_password: ColumnType<boolean, boolean | undefined, boolean>;
+  disabled_at: Timestamp | null;
+  created_at: TimestampDefault;
+  updated_at: TimestampDefault;
+}
+
+export type OperatorSessionStage = 'full' | 'setup';
+
+export interface OperatorSessionsTable {
+  token_sha256: string;
+  operator_id: string;
+  stage: ColumnType<OperatorSessionStage, OperatorSessionStage | undefined, OperatorSessionStage>;
+  created_at: Timestamp;
+  last_seen_at: Timestamp;
+  expires_at: Timestamp;
+  revoked_at: Timestamp | null;
+  ip: string | null;
+  user_agent: string | null;
+}
+
 export interface Database {
   merchants: MerchantsTable;
   merchant_credentials: MerchantCredentialsTable;
@@ -195,4 +228,6 @@ export interface Database {
   outbox_events: OutboxEventsTable;
   webhook_deliveries: WebhookDeliveriesTable;
   payment_events: PaymentEventsTable;
+  operators: OperatorsTable;
+  operator_sessions: OperatorSessionsTable;
 }

@@ -1,5 +1,6 @@
 import type { Migration } from 'kysely/migration';
 import * as m0001 from './0001_money_path.ts';
+import * as m0003 from './0003_operators.ts';
 
 /**
  * Every migration, by name. Names sort in the order they run (`0001_…`, `0002_…`); add new files here.
@@ -7,4 +8,5 @@ import * as m0001 from './0001_money_path.ts';
  */
 export const migrations: Record<string, Migration> = {
   '0001_money_path': m0001,
+  '0003_operators': m0003,
 };
