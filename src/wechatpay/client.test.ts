@@ -38,7 +38,8 @@ interface Seen {
 
 interface Answer {
   status: number;
-  body?: string;
+  /** A Buffer is sent as raw bytes (the bill file); strings are JSON. */
+  body?: string | Buffer;
   headers?: Record<string, string>;
   /** `false` = unsigned; a key = signed with that key; default = the platform key. */
   sign?: false | typeof platformKey;
@@ -74,8 +75,8 @@ async function fakeWechat(handler: (req: Seen, n: number) => Answer): Promise<{ 
       if (a.hang) return;
       const out = a.body ?? '';
       const headers: Record<string, string> = { 'request-id': `req-${seen.length}`, ...a.headers };
-      if (a.sign !== false) Object.assign(headers, signResponse(a.sign ?? platformKey, { serial: platformCert.serial, body: out, timestamp: unixSeconds(systemClock) }));
-      if (out) headers['content-type'] = 'application/json';
+      if (a.sign !== false) Object.assign(headers, signResponse(a.sign ?? platformKey, { serial: platformCert.serial, body: out.toString(), timestamp: unixSeconds(systemClock) }));
+      if (out.length > 0) headers['content-type'] = typeof out === 'string' ? 'application/json' : 'application/octet-stream';
       res.writeHead(a.status, headers).end(out);
     });
   });
@@ -263,20 +264,21 @@ const CSV = [
   '',
 ].join('\r\n');
 
+/** The bill JSON is signed; the file itself comes as raw bytes without signature headers (spec §2.1). */
 function billServer(file: Buffer, hashOf: string) {
   return (s: Seen): Answer => {
     if (s.url.startsWith('/v3/bill/tradebill')) {
       const host = String(s.headers.host);
       return { status: 200, body: JSON.stringify({ hash_type: 'SHA1', hash_value: createHash('sha1').update(hashOf).digest('hex'), download_url: `http://${host}/v3/billdownload/file?token=abc&tartype=gzip` }) };
     }
-    return { status: 200, body: file.toString('latin1'), sign: false };
+    return { status: 200, body: file, sign: false };
   };
 }
 
 describe('trade bill', () => {
   it('downloads a gzip bill unsigned, checks SHA-1 of the decompressed CSV and parses fen', async () => {
     const gz = gzipSync(CSV);
-    const raw = await rawBillServer(gz, CSV);
+    const raw = await fakeWechat(billServer(gz, CSV));
     const { c } = client([raw.url]);
     const bill = await fetchTradeBill(c, { bill_date: '2024-01-02', tar_type: 'GZIP' });
     expect(bill.rows[0]).toMatchObject({ out_trade_no: 'ORDER_0001', settlement_total_fen: 101, fee_fen: 1 });
@@ -286,8 +288,13 @@ describe('trade bill', () => {
   });
 
   it('rejects a bill whose SHA-1 does not match hash_value', async () => {
-    const raw = await rawBillServer(Buffer.from(CSV), CSV.replace('1.01', '9.99'));
+    const raw = await fakeWechat(billServer(Buffer.from(CSV), CSV.replace('1.01', '9.99')));
     await expect(fetchTradeBill(client([raw.url]).c, { bill_date: '2024-01-02' })).rejects.toMatchObject({ reason: 'bill_hash_mismatch' });
+  });
+
+  it('rejects a GZIP bill whose file is not gzip', async () => {
+    const raw = await fakeWechat(billServer(Buffer.from(CSV), CSV));
+    await expect(fetchTradeBill(client([raw.url]).c, { bill_date: '2024-01-02', tar_type: 'GZIP' })).rejects.toMatchObject({ reason: 'bill_gzip' });
   });
 
   it('refuses a download_url on a host other than the configured ones', async () => {
@@ -296,27 +303,6 @@ describe('trade bill', () => {
     expect(w.seen).toHaveLength(1);
   });
 });
-
-/** Serves the bill JSON signed and the file as raw bytes, unsigned. */
-async function rawBillServer(file: Buffer, hashOf: string): Promise<{ url: string; seen: Seen[] }> {
-  const w = await fakeWechat(billServer(file, hashOf));
-  const server = servers[servers.length - 1]!;
-  server.removeAllListeners('request');
-  server.on('request', (req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (ch: Buffer) => chunks.push(ch));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks).toString('utf8');
-      const auth = parseAuthorization(String(req.headers.authorization ?? ''));
-      const signatureValid = auth !== null && verifySha256WithRsa(merchantCert.publicKey, Buffer.from(requestMessage(req.method!, req.url!, auth.timestamp, auth.nonce_str, body)), Buffer.from(auth.signature, 'base64'));
-      w.seen.push({ method: req.method!, url: req.url!, headers: req.headers, body, signatureValid });
-      if (req.url!.startsWith('/v3/billdownload')) return res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(file);
-      const a = billServer(file, hashOf)({ method: req.method!, url: req.url!, headers: req.headers, body, signatureValid });
-      res.writeHead(200, { 'content-type': 'application/json', ...signResponse(platformKey, { serial: platformCert.serial, body: a.body!, timestamp: unixSeconds(systemClock) }) }).end(a.body);
-    });
-  });
-  return w;
-}
 
 describe('certificate download', () => {
   const sealed = sealResource(ApiV3Key.from(APIV3), platformCert.pem, { associatedData: 'certificate' });
