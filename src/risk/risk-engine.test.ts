@@ -6,6 +6,7 @@ import { compileRiskLists } from './lists.ts';
 import { RiskEngine, toSubject } from './risk-engine.ts';
 import { paymentInput } from './test-fixtures.ts';
 import { MemoryVelocityStore } from './velocity/memory-store.ts';
+import { RedisVelocityStore } from './velocity/redis-store.ts';
 import { probeRedis, redisTestUrl } from './velocity/redis-test-probe.ts';
 import type { VelocityStore } from './velocity/store.ts';
 
@@ -192,5 +193,16 @@ describe.skipIf(typeof redis === 'string')(`RiskEngine on the Redis store (${red
     const onRedis = await run(redis);
     expect(onRedis).toEqual([...Array(5).fill('allow'), ...Array(5).fill('review'), 'block', 'block']);
     expect(onRedis).toEqual(await run(new MemoryVelocityStore()));
+  });
+
+  it('reports an unreachable store as risk_store_unavailable', async () => {
+    if (typeof redis === 'string') return;
+    const gone = await RedisVelocityStore.connect({ url: redisTestUrl, keyPrefix: redis.keyPrefix, commandTimeoutMs: 500 });
+    await gone.close();
+    const { engine } = setup(gone);
+    await expect(engine.assessPreOrder(defaults(), paymentInput())).rejects.toMatchObject({
+      kind: 'unavailable',
+      code: 'risk_store_unavailable',
+    });
   });
 });

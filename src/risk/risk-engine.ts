@@ -106,11 +106,13 @@ export class RiskEngine {
       wanted.push(entry);
       keys.push(key);
     }
-    const answers = record
-      ? await this.#store.queryThenRecord(keys, VELOCITY_WINDOW_MS, record, now)
-      : keys.length > 0
-        ? await this.#store.query(keys, VELOCITY_WINDOW_MS, now)
-        : [];
+    const answers = await this.#velocity(() =>
+      record
+        ? this.#store.queryThenRecord(keys, VELOCITY_WINDOW_MS, record, now)
+        : keys.length > 0
+          ? this.#store.query(keys, VELOCITY_WINDOW_MS, now)
+          : Promise.resolve([]),
+    );
     const aggregates: FetchedAggregates = {};
     for (let i = 0; i < wanted.length; i++) {
       const [family, , , dim] = wanted[i]!;
@@ -145,11 +147,26 @@ export class RiskEngine {
   }
 
   async recordAttempt(subject: PaymentSubject, now = this.#clock.now()): Promise<void> {
-    await this.#store.record(attemptEvents(subject, now), now);
+    await this.#velocity(() => this.#store.record(attemptEvents(subject, now), now));
   }
 
   async recordOutcome(subject: PaymentSubject, outcome: PaymentOutcome, now = this.#clock.now()): Promise<void> {
-    await this.#store.record(outcomeEvents(subject, outcome, now), now);
+    await this.#velocity(() => this.#store.record(outcomeEvents(subject, outcome, now), now));
+  }
+
+  /**
+   * A store failure (Redis down or slow past its command timeout) becomes one stable error. Whether
+   * to fail open or closed is the caller's policy, so the engine does not guess.
+   */
+  async #velocity<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (e) {
+      if (e instanceof AppError || e instanceof RangeError) throw e;
+      throw new AppError('unavailable', 'risk_store_unavailable', `velocity store (${this.#store.kind}) unavailable`, {
+        reason: e instanceof Error ? e.message.slice(0, 200) : String(e).slice(0, 200),
+      });
+    }
   }
 }
 
