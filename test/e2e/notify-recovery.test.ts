@@ -93,6 +93,26 @@ describeEachDb('notification inbox recovery', (t) => {
     await server.close();
   });
 
+  it('rolls back a deferred effect: FAIL so WeChat resends, the row stays received with the reason, the payment is queried soon', async () => {
+    const p = await pendingPayment(t.db, merchant.id);
+    const deferring: NotificationEffects = {
+      applyTransaction: async () => ({ kind: 'deferred', reason: 'waiting for the payment', queryPaymentId: p.id }),
+      applyRefund: async () => ({ kind: 'deferred', reason: 'unused' }),
+    };
+    const server = buildHttpServer({ logger: createLogger({ level: 'silent' }), live: false });
+    registerNotifyRoute(server, app.ctx, { effects: deferring });
+    await server.ready();
+    const n = signedNotification(wx, { resource: successTransaction(merchant, p) });
+    const res = await server.inject({ method: 'POST', url: `/wechatpay/notify/${merchant.id}`, headers: n.headers, payload: n.body });
+    expect(res.statusCode).toBe(503);
+    const [row] = await t.db.selectFrom('wechat_notifications').selectAll().where('raw_body', '=', n.body).execute();
+    expect(row).toMatchObject({ status: 'received', notification_id: null, error: 'deferred: waiting for the payment' });
+    const after = await findPayment(t.db, merchant.id, p.id);
+    expect(after?.status).toBe('pending');
+    expect(after!.next_query_at!.getTime()).toBeLessThanOrEqual(Date.now());
+    await server.close();
+  });
+
   it('refuses a body over 64 KB with FAIL, and verifies a non-JSON content type as raw bytes', async () => {
     const big = await app.server.inject({
       method: 'POST',
