@@ -111,6 +111,24 @@ describe('compileRuleSet', () => {
     );
   });
 
+  it('finds reads inside macros and counts a bound whole series as reading all of it', () => {
+    const { ok } = compileRuleSet({
+      version: 1,
+      rules: [
+        rule({ id: 'a', expression: 'velocity.ip.count_1m > 0 && [1].exists(x, velocity.device.count_1m > x)' }),
+        rule({ id: 'b', expression: 'cel.bind(v, velocity.payer, v.count_1m > 1) || has(failures.merchant.sum_1h)' }),
+      ],
+    });
+    expect(ok!.readKeys).toEqual(
+      new Map<string, unknown>([
+        ['velocity.ip', new Set(['count_1m'])],
+        ['velocity.device', new Set(['count_1m'])],
+        ['velocity.payer', 'all'],
+        ['failures.merchant', new Set(['sum_1h'])],
+      ]),
+    );
+  });
+
   it('treats indexing a family by a computed key as reading all of it', () => {
     const { ok } = compileRuleSet({ version: 1, rules: [rule({ expression: 'velocity["i" + "p"].count_1m > 3' })] });
     expect([...ok!.reads].sort()).toEqual(['velocity.device', 'velocity.ip', 'velocity.merchant', 'velocity.payer']);
