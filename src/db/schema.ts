@@ -1,4 +1,5 @@
 import type { ColumnType, Generated } from 'kysely';
+import type { AlertTables } from './alerts-tables.ts';
 
 /**
  * Kysely's view of the tables created by `migrations/`. Column names stay snake_case, as in SQL, so a
@@ -217,7 +218,7 @@ export interface OperatorSessionsTable {
   user_agent: string | null;
 }
 
-export interface Database {
+export interface Database extends AlertTables {
   merchants: MerchantsTable;
   merchant_credentials: MerchantCredentialsTable;
   merchant_api_keys: MerchantApiKeysTable;

@@ -1,6 +1,7 @@
 import type { Migration } from 'kysely/migration';
 import * as m0001 from './0001_money_path.ts';
 import * as m0003 from './0003_operators.ts';
+import * as m0005 from './0005_alerts.ts';
 
 /**
  * Every migration, by name. Names sort in the order they run (`0001_…`, `0002_…`); add new files here.
@@ -9,4 +10,5 @@ import * as m0003 from './0003_operators.ts';
 export const migrations: Record<string, Migration> = {
   '0001_money_path': m0001,
   '0003_operators': m0003,
+  '0005_alerts': m0005,
 };
