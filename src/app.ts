@@ -13,6 +13,7 @@ import { WechatGateway } from './services/wechat-gateway.ts';
 import { ALL_QUEUES } from './workers/queues.ts';
 import { registerNotifyRoute } from './http/routes/notify.ts';
 import { registerWebhookAdminRoutes } from './http/routes/webhook-admin.ts';
+import { registerConsoleRoutes } from './http/routes/console.ts';
 import { moneyEffects } from './services/notifications/money-effects.ts';
 import { startWorkers, type RunningWorkers, type WorkerOptions } from './workers/start-workers.ts';
 
@@ -67,6 +68,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   registerMerchantApi(server, ctx);
   registerNotifyRoute(server, ctx, { effects: moneyEffects });
   registerWebhookAdminRoutes(server, ctx);
+  registerConsoleRoutes(server);
   const workers = overrides.workers === false ? undefined : await startWorkers(ctx, { ...overrides.workerOptions, effects: moneyEffects });
 
   let closed = false;

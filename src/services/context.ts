@@ -4,6 +4,7 @@ import type { Logger } from '../lib/logger.ts';
 import type { Database } from '../db/schema.ts';
 import type { JobBoss } from '../db/jobs.ts';
 import type { WechatGateway } from './wechat-gateway.ts';
+import type { AlertSettings } from './alerts/alert-settings.ts';
 
 /**
  * What every use-case receives: the database, the clock, a logger, the per-merchant WeChat clients
@@ -18,4 +19,6 @@ export interface ServiceContext {
   publicUrl: string;
   wechat: WechatGateway;
   jobs: JobBoss;
+  /** Alert cool-down, escalation and channel settings (services/alerts); defaults when absent. */
+  alerting?: AlertSettings;
 }
