@@ -36,6 +36,8 @@ const SAMPLES = env('BENCH_LATENCY_SAMPLES', 300);
 const ORDERS = env('BENCH_ORDERS', 1000);
 const CONCURRENCY = env('BENCH_CONCURRENCY', 16);
 const PAYER_IP = '14.23.150.211';
+/** Progress on stderr, so a slow phase on a loaded machine is visibly slow rather than silent. */
+const progress = (msg: string): void => void process.stderr.write(`  … ${msg}\n`);
 
 const GOALS = { addedP50Ms: 1, addedP99Ms: 5, ordersPerSec: 1000, notificationsPerSec: 3000, notificationShareOfInsert: 0.5 };
 
@@ -126,7 +128,7 @@ async function runBackend(b: Backend, sim: RunningSimulator): Promise<Figures> {
   const database = await b.open();
   const port = await freePort('127.0.0.1');
   const config = loadConfig({}, { port, logLevel: 'silent', dataDir: tmpdir() });
-  const app: App = await createApp(config, { database, logger: createLogger({ level: 'silent' }) });
+  const app: App = await createApp(config, { database, logger: createLogger({ level: process.env.BENCH_LOG_LEVEL ?? 'silent', destination: process.stderr }) });
   try {
     const gw = await app.listen();
     const deps = { db: database.db, clock: systemClock };
@@ -166,6 +168,7 @@ async function runBackend(b: Backend, sim: RunningSimulator): Promise<Figures> {
       return ms;
     };
 
+    progress(`${b.name}: gateway on ${gw}, probing POST /v1/payments`);
     const probe = await viaGateway();
     if (probe.status !== 201) {
       return { backend: b.name, simP50: NaN, simP99: NaN, gwP50: NaN, gwP99: NaN, ordersPerSec: NaN, simOrdersPerSec: NaN, note: `POST /v1/payments answered ${probe.status}: ${probe.body.slice(0, 160)}` };
@@ -174,6 +177,7 @@ async function runBackend(b: Backend, sim: RunningSimulator): Promise<Figures> {
       await viaGateway();
       await viaSimulator();
     }
+    progress(`${b.name}: ${SAMPLES} interleaved latency pairs`);
     const sims: number[] = [];
     const gws: number[] = [];
     for (let i = 0; i < SAMPLES; i++) {
@@ -182,6 +186,7 @@ async function runBackend(b: Backend, sim: RunningSimulator): Promise<Figures> {
       if (g.status !== 201) throw new Error(`gateway answered ${g.status}: ${g.body.slice(0, 200)}`);
       gws.push(g.ms);
     }
+    progress(`${b.name}: ${ORDERS} orders at concurrency ${CONCURRENCY}, simulator then gateway`);
     const simOrdersPerSec = await pool(ORDERS, CONCURRENCY, async () => void (await viaSimulator()));
     const created: string[] = [];
     const ordersPerSec = await pool(ORDERS, CONCURRENCY, async () => {
@@ -208,6 +213,7 @@ async function runBackend(b: Backend, sim: RunningSimulator): Promise<Figures> {
 async function notifications(sim: RunningSimulator, database: DatabaseHandle, notifyUrl: string, outTradeNos: string[]): Promise<Partial<Figures>> {
   const ctl = (path: string, body?: unknown) =>
     request(`${sim.baseUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body ?? {}) });
+  progress(`paying ${outTradeNos.length} orders at the simulator, then sending their notifications`);
   await (await ctl('/sim/faults', { notifications: { drop_rate: 1 } })).body.dump();
   const bodies: string[] = [];
   await pool(outTradeNos.length, CONCURRENCY, async (i) => {
