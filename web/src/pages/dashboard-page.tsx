@@ -1,0 +1,66 @@
+import { useState } from 'react';
+import { paths } from '../api/endpoints.ts';
+import type { Dashboard } from '../api/types.ts';
+import { useApi } from '../api/use-api.ts';
+import { BarChart } from '../charts/bar-chart.tsx';
+import { FunnelChart } from '../charts/funnel-chart.tsx';
+import { StatCard } from '../charts/stat-card.tsx';
+import { ErrorState, Loading } from '../components/page-state.tsx';
+import { useI18n } from '../i18n/i18n-context.tsx';
+import { formatFen, formatRate } from '../lib/money.ts';
+
+const RANGES = [1, 7, 30] as const;
+
+export function DashboardPage() {
+  const { t } = useI18n();
+  const [days, setDays] = useState<(typeof RANGES)[number]>(7);
+  const { data, error, loading, reload } = useApi<Dashboard>(paths.dashboard({ days }));
+  return (
+    <section aria-labelledby="dash-h">
+      <div className="page-head">
+        <h1 id="dash-h">{t('dash.title')}</h1>
+        <label className="inline">
+          {t('dash.range')}{' '}
+          <select value={days} onChange={(e) => setDays(Number(e.target.value) as (typeof RANGES)[number])}>
+            {RANGES.map((d) => (
+              <option key={d} value={d}>
+                {t(`dash.range.${d}`)}
+              </option>
+            ))}
+          </select>
+        </label>
+      </div>
+      {loading && !data && <Loading />}
+      {error && <ErrorState error={error} retry={reload} />}
+      {data && <DashboardBody d={data} />}
+    </section>
+  );
+}
+
+function DashboardBody({ d }: { d: Dashboard }) {
+  const { t } = useI18n();
+  const series = d.series ?? [];
+  return (
+    <>
+      <div className="stats">
+        <StatCard label={t('dash.volume')} value={String(d.payments ?? 0)} testId="stat-volume" />
+        <StatCard label={t('dash.amount')} value={formatFen(d.amount_paid ?? 0)} testId="stat-amount" />
+        <StatCard label={t('dash.successRate')} value={formatRate(d.success_rate)} testId="stat-success" />
+        <StatCard label={t('dash.openReviews')} value={d.open_reviews === null || d.open_reviews === undefined ? '—' : String(d.open_reviews)} />
+        <StatCard label={t('dash.openAlerts')} value={d.open_alerts === null || d.open_alerts === undefined ? '—' : String(d.open_alerts)} />
+      </div>
+      <div className="charts">
+        <FunnelChart
+          title={t('dash.funnel')}
+          stages={[
+            { label: t('dash.funnel.created'), value: d.funnel?.created ?? 0 },
+            { label: t('dash.funnel.cashier'), value: d.funnel?.cashier ?? 0 },
+            { label: t('dash.funnel.paid'), value: d.funnel?.paid ?? 0 },
+          ]}
+        />
+        <BarChart title={t('dash.perDay')} bars={series.map((s) => ({ label: s.day, value: s.payments }))} format={(v) => String(Math.round(v))} />
+        <BarChart title={t('dash.amountPerDay')} bars={series.map((s) => ({ label: s.day, value: s.amount_paid }))} format={(v) => formatFen(Math.round(v))} />
+      </div>
+    </>
+  );
+}
