@@ -16,6 +16,10 @@ import { registerWebhookAdminRoutes } from './http/routes/webhook-admin.ts';
 import { registerConsoleRoutes } from './http/routes/console.ts';
 import { moneyEffects } from './services/notifications/money-effects.ts';
 import { startWorkers, type RunningWorkers, type WorkerOptions } from './workers/start-workers.ts';
+import type { KmsProvider } from './vault/kms-provider.ts';
+import { Vault } from './vault/vault.ts';
+import { assertKekAllowed } from './vault/kek-policy.ts';
+import { resolveKms } from './services/custody/kms-from-config.ts';
 
 /**
  * The composition root: opens the database, migrates, builds the services' context, the HTTP server
@@ -31,6 +35,8 @@ export interface AppOverrides {
   workers?: boolean;
   /** Worker tuning (tests: short sweep and retry intervals). */
   workerOptions?: Omit<WorkerOptions, 'effects'>;
+  /** The key-encryption key (tests: a generated development KEK); otherwise resolved from the config. */
+  kms?: KmsProvider;
 }
 
 export interface App {
@@ -50,6 +56,11 @@ export interface App {
 export async function createApp(config: Config, overrides: AppOverrides = {}): Promise<App> {
   const logger = overrides.logger ?? createLogger({ level: config.logLevel });
   const clock = overrides.clock ?? systemClock;
+  // Before the database: live mode without an acceptable KEK must not even open it.
+  const kms = overrides.kms ? { provider: overrides.kms, source: 'provided by the caller' } : resolveKms(config, { ephemeral: overrides.database !== undefined });
+  assertKekAllowed(config.mode, kms.provider);
+  const vault = new Vault({ provider: kms.provider });
+  logger.info({ kek: kms.provider.kekId, source: kms.source }, 'key-encryption key ready');
   const ownsDatabase = overrides.database === undefined;
   const database =
     overrides.database ??
@@ -60,7 +71,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
 
   const wechat = new WechatGateway({ db: database.db, clock, timeoutMs: config.wechatpayTimeoutMs });
   const publicUrl = (config.publicUrl ?? `http://${config.host}:${config.port}`).replace(/\/$/, '');
-  const ctx: ServiceContext = { db: database.db, clock, logger, mode: config.mode, publicUrl, wechat, jobs };
+  const ctx: ServiceContext = { db: database.db, clock, logger, mode: config.mode, publicUrl, wechat, jobs, vault };
 
   const state = { draining: false };
   const server = buildHttpServer({ logger, live: config.mode === 'live', trustProxy: config.trustProxy });

@@ -26,6 +26,14 @@ export const configSchema = z.object({
   simulatorTimeScale: z.coerce.number().positive().default(1),
   wechatpayTimeoutMs: z.coerce.number().int().min(100).max(60_000).default(10_000),
   trustProxy: bool.default(false),
+  /** Key-encryption key: a file holding 32 random bytes in Base64 (chmod 600 in live mode). */
+  masterKeyFile: z.string().min(1).optional(),
+  kms: z.enum(['local', 'vault-transit']).default('local'),
+  vaultAddr: z.url().optional(),
+  vaultTokenFile: z.string().min(1).optional(),
+  vaultTransitKey: z.string().regex(/^[A-Za-z0-9_.-]{1,128}$/, 'must be 1–128 of [A-Za-z0-9_.-]').optional(),
+  /** How long audit entries are kept; at least a year. */
+  auditRetentionDays: z.coerce.number().int().min(365, 'must be at least 365 (12 months)').max(36_500).default(400),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -44,6 +52,12 @@ const ENV_KEYS: Record<keyof Config, string> = {
   simulatorTimeScale: 'ANFU_SIMULATOR_TIME_SCALE',
   wechatpayTimeoutMs: 'ANFU_WECHATPAY_TIMEOUT_MS',
   trustProxy: 'ANFU_TRUST_PROXY',
+  masterKeyFile: 'ANFU_MASTER_KEY_FILE',
+  kms: 'ANFU_KMS',
+  vaultAddr: 'ANFU_VAULT_ADDR',
+  vaultTokenFile: 'ANFU_VAULT_TOKEN_FILE',
+  vaultTransitKey: 'ANFU_VAULT_TRANSIT_KEY',
+  auditRetentionDays: 'ANFU_AUDIT_RETENTION_DAYS',
 };
 
 export class ConfigError extends Error {

@@ -1,5 +1,8 @@
 import type { ColumnType, Generated } from 'kysely';
 import type { AlertTables } from './alerts-tables.ts';
+import type { VaultSecretsTable } from './vault-secrets.ts';
+import type { AuditHeadTable, AuditLogTable } from './audit-log.ts';
+import type { PaymentRisk, RiskTables } from './risk-tables.ts';
 
 /**
  * Kysely's view of the tables created by `migrations/`. Column names stay snake_case, as in SQL, so a
@@ -100,6 +103,10 @@ export interface PaymentsTable {
   query_attempts: IntDefault;
   created_at: TimestampDefault;
   updated_at: TimestampDefault;
+  /** Risk (0004): the merchant's device id and the payer's user agent, and the payment's risk state. */
+  device_id: ColumnType<string | null, string | null | undefined, string | null>;
+  user_agent: ColumnType<string | null, string | null | undefined, string | null>;
+  risk: ColumnType<PaymentRisk | null, string | null | undefined, string | null>;
 }
 
 export type RefundStatus = 'pending' | 'processing' | 'succeeded' | 'closed' | 'abnormal' | 'failed';
@@ -218,7 +225,10 @@ export interface OperatorSessionsTable {
   user_agent: string | null;
 }
 
-export interface Database extends AlertTables {
+export interface Database extends RiskTables, AlertTables {
+  vault_secrets: VaultSecretsTable;
+  audit_log: AuditLogTable;
+  audit_head: AuditHeadTable;
   merchants: MerchantsTable;
   merchant_credentials: MerchantCredentialsTable;
   merchant_api_keys: MerchantApiKeysTable;

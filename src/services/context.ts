@@ -5,6 +5,8 @@ import type { Database } from '../db/schema.ts';
 import type { JobBoss } from '../db/jobs.ts';
 import type { WechatGateway } from './wechat-gateway.ts';
 import type { AlertSettings } from './alerts/alert-settings.ts';
+import type { RiskControl } from './risk/risk-control.ts';
+import type { Vault } from '../vault/vault.ts';
 
 /**
  * What every use-case receives: the database, the clock, a logger, the per-merchant WeChat clients
@@ -21,4 +23,8 @@ export interface ServiceContext {
   jobs: JobBoss;
   /** Alert cool-down, escalation and channel settings (services/alerts); defaults when absent. */
   alerting?: AlertSettings;
+  /** Risk control (rule sets, lists, velocity); absent in contexts built without it (unit tests). */
+  risk?: RiskControl;
+  /** Envelope encryption for every stored secret (services/custody/secrets.ts). */
+  vault: Vault;
 }

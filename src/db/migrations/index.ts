@@ -1,6 +1,8 @@
 import type { Migration } from 'kysely/migration';
 import * as m0001 from './0001_money_path.ts';
+import * as m0002 from './0002_custody_and_audit.ts';
 import * as m0003 from './0003_operators.ts';
+import * as m0004 from './0004_risk.ts';
 import * as m0005 from './0005_alerts.ts';
 
 /**
@@ -9,6 +11,8 @@ import * as m0005 from './0005_alerts.ts';
  */
 export const migrations: Record<string, Migration> = {
   '0001_money_path': m0001,
+  '0002_custody_and_audit': m0002,
   '0003_operators': m0003,
+  '0004_risk': m0004,
   '0005_alerts': m0005,
 };
