@@ -5,10 +5,12 @@ import { defineConfig } from 'vite';
  * style, so the build must emit files only: no inlined assets, CSS in its own file, and the module
  * preload helper bundled into the entry chunk (Vite never inlines it in a production build).
  */
-export default defineConfig({
+export default defineConfig(({ command }) => ({
   root: import.meta.dirname,
   base: '/console/',
   oxc: { jsx: { runtime: 'automatic' } },
+  // A build is always React's production build, even when started from a test runner (NODE_ENV=test).
+  define: command === 'build' ? { 'process.env.NODE_ENV': JSON.stringify('production') } : {},
   build: {
     outDir: 'dist',
     emptyOutDir: true,
@@ -22,4 +24,4 @@ export default defineConfig({
     // `npm run dev:console` proxies the admin API to a running sandbox on the default port.
     proxy: { '/admin/api': 'http://127.0.0.1:8080' },
   },
-});
+}));
