@@ -13,9 +13,12 @@ import { WechatGateway } from './services/wechat-gateway.ts';
 import { ALL_QUEUES } from './workers/queues.ts';
 import { registerNotifyRoute } from './http/routes/notify.ts';
 import { registerWebhookAdminRoutes } from './http/routes/webhook-admin.ts';
+import { registerAdminApi, type AdminApiOptions } from './http/routes/admin-api.ts';
 import { registerConsoleRoutes } from './http/routes/console.ts';
 import { moneyEffects } from './services/notifications/money-effects.ts';
 import { startWorkers, type RunningWorkers, type WorkerOptions } from './workers/start-workers.ts';
+import { startRiskControl, type RiskSetupOptions } from './services/risk/risk-setup.ts';
+import { startReviewSlaSweeper } from './services/risk/review-sla.ts';
 import type { KmsProvider } from './vault/kms-provider.ts';
 import { Vault } from './vault/vault.ts';
 import { assertKekAllowed } from './vault/kek-policy.ts';
@@ -35,6 +38,10 @@ export interface AppOverrides {
   workers?: boolean;
   /** Worker tuning (tests: short sweep and retry intervals). */
   workerOptions?: Omit<WorkerOptions, 'effects'>;
+  /** Admin API tuning (tests: tighter login rate limits). */
+  admin?: AdminApiOptions;
+  /** Risk control (tests: a given velocity store, cache TTL, review SLA sweep period). */
+  risk?: Pick<RiskSetupOptions, 'store' | 'cacheTtlMs'> & { slaSweepMs?: number };
   /** The key-encryption key (tests: a generated development KEK); otherwise resolved from the config. */
   kms?: KmsProvider;
 }
@@ -72,6 +79,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const wechat = new WechatGateway({ db: database.db, clock, timeoutMs: config.wechatpayTimeoutMs });
   const publicUrl = (config.publicUrl ?? `http://${config.host}:${config.port}`).replace(/\/$/, '');
   const ctx: ServiceContext = { db: database.db, clock, logger, mode: config.mode, publicUrl, wechat, jobs, vault };
+  ctx.risk = await startRiskControl(database.db, { redisUrl: config.redisUrl, clock, logger, ...overrides.risk });
 
   const state = { draining: false };
   const server = buildHttpServer({ logger, live: config.mode === 'live', trustProxy: config.trustProxy });
@@ -79,8 +87,10 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   registerMerchantApi(server, ctx);
   registerNotifyRoute(server, ctx, { effects: moneyEffects });
   registerWebhookAdminRoutes(server, ctx);
+  registerAdminApi(server, ctx, overrides.admin);
   registerConsoleRoutes(server);
   const workers = overrides.workers === false ? undefined : await startWorkers(ctx, { ...overrides.workerOptions, effects: moneyEffects });
+  const reviewSla = overrides.workers === false ? undefined : startReviewSlaSweeper(ctx, overrides.risk?.slaSweepMs);
 
   let closed = false;
   return {
@@ -101,7 +111,9 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       state.draining = true;
       await server.close();
       await workers?.stop();
+      await reviewSla?.stop();
       await stopJobs(jobs);
+      await ctx.risk?.close();
       await wechat.close();
       if (ownsDatabase) await database.close();
     },

@@ -24,6 +24,10 @@ export interface NewPaymentRow {
   expires_at: Date;
   next_query_at: Date;
   created_at: Date;
+  /** Risk (0004). `risk` is the JSON text of the payment's risk state, when the order proceeds flagged. */
+  device_id?: string | null;
+  user_agent?: string | null;
+  risk?: string | null;
 }
 
 /** Inserts a `created` payment; undefined when (merchant, out_trade_no) already exists. */

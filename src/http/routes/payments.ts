@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ServiceContext } from '../../services/context.ts';
 import { createPayment } from '../../services/payments/create-payment.ts';
+import { pickLang } from '../../lib/error-messages.ts';
 import { getPayment } from '../../services/payments/get-payment.ts';
 import { listPayments } from '../../services/payments/list-payments.ts';
 import { refreshH5Url } from '../../services/payments/refresh-h5-url.ts';
@@ -34,6 +35,7 @@ export function registerPaymentRoutes(app: FastifyInstance, ctx: ServiceContext)
         idempotency: run.ref,
         resumePaymentId: run.resumeId,
         outTradeNoSeed: `${merchant.id}:${run.ref.key}:${run.fingerprint}`,
+        lang: pickLang(req.headers['accept-language']),
       });
       return { status: 201, body: paymentView(p) };
     });

@@ -10,6 +10,8 @@ import type { ServiceContext } from '../context.ts';
 import { emitEvent, type EventType } from '../events/emit-event.ts';
 import { paymentView } from './payment-view.ts';
 import { withTransaction } from './with-transaction.ts';
+import { decidePostPayment, reviewEventData } from '../risk/post-payment.ts';
+import { riskInputOf } from '../risk/payment-risk-input.ts';
 
 export type TransactionSource = 'notification' | 'query' | 'create';
 export type ApplyOutcome = 'applied' | 'already' | 'no_change' | 'integrity_mismatch' | 'unknown_payment';
@@ -20,7 +22,7 @@ export interface ApplyTransactionResult {
   payment?: PaymentRow;
 }
 
-type Ctx = Pick<ServiceContext, 'db' | 'clock' | 'jobs' | 'logger'>;
+type Ctx = Pick<ServiceContext, 'db' | 'clock' | 'jobs' | 'logger' | 'risk'>;
 
 const EVENT_FOR: Partial<Record<PaymentStatus, EventType>> = {
   succeeded: 'payment.succeeded',
@@ -91,11 +93,23 @@ export async function applyTransactionResult(
       patch.paid_at = Number.isNaN(paidAt.getTime()) ? now : paidAt;
     }
     const from = (['created', 'pending'] as const).filter((s) => canTransition(s, target));
-    const updated = await updatePaymentGuarded(tx, payment.id, from, patch, now);
+    let updated = await updatePaymentGuarded(tx, payment.id, from, patch, now);
     if (!updated) return { outcome: 'already', payment };
     await insertPaymentEvent(tx, payment.id, target, { source, trade_state: transaction.trade_state, transaction_id: transaction.transaction_id ?? null }, now);
+    // Post-payment risk runs before the event so `payment.succeeded` already says `in_review` when held.
+    const held = target === 'succeeded' ? await decidePostPayment(ctx, tx, updated, transaction.payer?.openid ?? null) : undefined;
+    if (held) updated = held.payment;
+    if (target === 'failed') ctx.risk?.recordOutcome(riskInputOf(updated), 'failed');
     const type = EVENT_FOR[target];
     if (type) await emitEvent(ctx, tx, { merchantId: payment.merchant_id, type, dedupKey: `${type}:${payment.id}`, data: { payment: paymentView(updated) } });
+    if (held?.review) {
+      await emitEvent(ctx, tx, {
+        merchantId: payment.merchant_id,
+        type: 'payment.review_opened',
+        dedupKey: `payment.review_opened:${payment.id}`,
+        data: { payment: paymentView(updated), review: reviewEventData(held.review) },
+      });
+    }
     return { outcome: 'applied', payment: updated };
   });
 }

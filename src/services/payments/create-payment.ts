@@ -11,6 +11,10 @@ import { merchantNumber } from './derived-number.ts';
 import { notifyUrlFor, sendH5Order } from './wechat-calls.ts';
 import { classifyOrRethrow } from './wechat-errors.ts';
 import { queryAndApply } from './query-payment.ts';
+import type { Lang } from '../../lib/error-messages.ts';
+import { insertDecision } from '../../db/risk-decisions.ts';
+import { preOrderRisk, refuseBlocked, type PreOrderRisk } from '../risk/pre-order.ts';
+import { riskInputOf } from '../risk/payment-risk-input.ts';
 
 /** WeChat's h5_url is valid for 5 minutes (spec §4.1). */
 export const H5_URL_TTL_MS = 5 * 60_000;
@@ -24,6 +28,8 @@ export interface CreatePaymentOptions {
   resumePaymentId?: string | null;
   /** Seed for a generated out_trade_no (see merchantNumber). */
   outTradeNoSeed?: string;
+  /** The caller's language, for the reasons of a risk refusal. */
+  lang?: Lang;
 }
 
 /** Tests only: runs after WeChat answered and before the answer is recorded (to simulate a crash there). */
@@ -38,21 +44,38 @@ export const createPaymentTestHooks: { afterWechatCall?: (paymentId: string) => 
  */
 export async function createPayment(ctx: ServiceContext, merchant: Merchant, input: unknown, opts: CreatePaymentOptions = {}): Promise<PaymentRow> {
   const params = parseCreatePayment(input, merchant, ctx.mode);
-  const payment = await reserve(ctx, merchant, params, opts);
+  const ids = { paymentId: newId('pay'), outTradeNo: params.out_trade_no ?? merchantNumber(32, opts.outTradeNoSeed) };
+  // Risk decides before the reservation and the WeChat call. A takeover of an idempotent request
+  // resumes a payment that was already decided, so it is not decided (nor counted) twice.
+  let risk = opts.resumePaymentId ? null : await preOrderRisk(ctx, merchant, params, ids);
+  if (risk?.decision.action === 'block') {
+    // A retry of an order accepted before the block answers with that order, as any re-entry does.
+    const existing = await findPaymentByOutTradeNo(ctx.db, merchant.id, ids.outTradeNo);
+    if (!existing) await refuseBlocked(ctx, risk, opts.lang ?? 'en');
+    risk = null;
+  }
+  const payment = await reserve(ctx, merchant, params, opts, ids, risk);
   if (payment.status !== 'created') return payment; // already accepted (or settled): nothing to call
   return submitToWechat(ctx, payment);
 }
 
-async function reserve(ctx: ServiceContext, merchant: Merchant, params: CreatePaymentParams, opts: CreatePaymentOptions): Promise<PaymentRow> {
+async function reserve(
+  ctx: ServiceContext,
+  merchant: Merchant,
+  params: CreatePaymentParams,
+  opts: CreatePaymentOptions,
+  ids: { paymentId: string; outTradeNo: string },
+  risk: PreOrderRisk | null,
+): Promise<PaymentRow> {
   if (opts.resumePaymentId) {
     const p = await findPayment(ctx.db, merchant.id, opts.resumePaymentId);
     if (p) return p;
   }
   const nowMs = ctx.clock.now();
-  const outTradeNo = params.out_trade_no ?? merchantNumber(32, opts.outTradeNoSeed);
+  const outTradeNo = ids.outTradeNo;
   const inserted = await ctx.db.transaction().execute(async (trx) => {
     const row = await insertPayment(trx, {
-      id: newId('pay'),
+      id: ids.paymentId,
       merchant_id: merchant.id,
       out_trade_no: outTradeNo,
       amount: params.amount,
@@ -65,9 +88,15 @@ async function reserve(ctx: ServiceContext, merchant: Merchant, params: CreatePa
       expires_at: new Date(nowMs + params.expires_in_seconds * 1000),
       next_query_at: new Date(nowMs + FIRST_QUERY_DELAY_MS),
       created_at: new Date(nowMs),
+      device_id: params.device_id ?? null,
+      user_agent: params.user_agent ?? null,
+      risk: risk?.paymentRisk ? JSON.stringify(risk.paymentRisk) : null,
     });
     if (row) {
       await insertPaymentEvent(trx, row.id, 'created', { amount: params.amount }, new Date(nowMs));
+      // The decision commits with the payment it decided, or not at all.
+      if (risk) await insertDecision(trx, risk.row);
+      if (risk?.paymentRisk) await insertPaymentEvent(trx, row.id, 'risk_flagged', { decision_id: risk.row.id, rules: risk.paymentRisk.rules.map((r) => r.rule_id) }, new Date(nowMs));
       if (opts.idempotency) await recordIdempotentResource({ db: trx }, opts.idempotency, row.id);
     }
     return row;
@@ -96,7 +125,11 @@ export async function submitToWechat(ctx: ServiceContext, payment: PaymentRow): 
       ...(payment.attach !== null ? { attach: payment.attach } : {}),
       notify_url: notifyUrlFor(ctx, payment.merchant_id),
       amount: { total: Number(payment.amount), currency: 'CNY' },
-      scene_info: { payer_client_ip: payment.payer_client_ip, h5_info: { type: payment.h5_type ?? 'Wap' } },
+      scene_info: {
+        payer_client_ip: payment.payer_client_ip,
+        ...(payment.device_id ? { device_id: payment.device_id } : {}),
+        h5_info: { type: payment.h5_type ?? 'Wap' },
+      },
     });
     h5Url = res.h5_url;
   } catch (e) {
@@ -127,6 +160,7 @@ async function handleRefusal(ctx: ServiceContext, payment: PaymentRow, e: unknow
       const row = await updatePaymentGuarded(trx, payment.id, ['created'], { status: 'failed', next_query_at: null }, now);
       if (row) await insertPaymentEvent(trx, payment.id, 'wechat_refused', { code: c.error.code, wechat_code: c.wechatCode ?? null }, now);
     });
+    ctx.risk?.recordOutcome(riskInputOf(payment), 'failed');
   } else if (c.outcome === 'unknown') {
     ctx.logger.warn({ paymentId: payment.id, code: c.error.code }, 'WeChat order outcome unknown; left for re-entry or the query job');
   }

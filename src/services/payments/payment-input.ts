@@ -26,6 +26,8 @@ export const createPaymentSchema = z.strictObject({
     .record(z.string().min(1).max(40), z.string().max(500))
     .refine((m) => Object.keys(m).length <= 20, 'at most 20 keys')
     .default({}),
+  device_id: z.string().min(1).max(32).optional().describe("The payer's device id as your app knows it (≤ 32 characters); sent to WeChat as scene_info.device_id and used by risk control"),
+  user_agent: z.string().max(512).optional().describe("The payer's browser User-Agent, for risk control"),
 });
 
 export type CreatePaymentInput = z.input<typeof createPaymentSchema>;

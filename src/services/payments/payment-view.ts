@@ -1,5 +1,6 @@
 import type { PaymentRow } from '../../db/payments.ts';
 import type { RefundRow } from '../../db/refunds.ts';
+import type { PaymentRisk } from '../../db/risk-tables.ts';
 
 /**
  * What merchants see of a payment and a refund (API responses and webhook `data`). Internal
@@ -27,6 +28,11 @@ export interface PaymentView {
   expires_at: string;
   created_at: string;
   updated_at: string;
+  /**
+   * Risk control's view: `clear`; `flagged` (an order rule asked for review, it proceeded);
+   * `in_review` (held after payment: wait before fulfilling); `approved`; `rejected` (refunded in full).
+   */
+  risk: { status: 'clear' } | PaymentRisk;
 }
 
 const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
@@ -61,6 +67,7 @@ export function paymentView(p: PaymentRow): PaymentView {
     expires_at: p.expires_at.toISOString(),
     created_at: p.created_at.toISOString(),
     updated_at: p.updated_at.toISOString(),
+    risk: p.risk ?? { status: 'clear' },
   };
 }
 
