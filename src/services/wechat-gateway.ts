@@ -5,7 +5,7 @@ import type { Merchant } from '../domain/merchant.ts';
 import { getMerchant, loadMerchantCredentials } from './merchants/merchants.ts';
 import { ApiV3Key } from '../wechatpay/aead.ts';
 import { downloadCertificates } from '../wechatpay/certificates.ts';
-import { WechatPayClient } from '../wechatpay/client.ts';
+import { WechatPayClient, type WechatPayClientOptions } from '../wechatpay/client.ts';
 import { loadCertificate, loadPrivateKey, loadPublicKey } from '../wechatpay/keys.ts';
 import { NotificationParser } from '../wechatpay/notification.ts';
 import type { RetryOptions } from '../wechatpay/retry-policy.ts';
@@ -32,6 +32,8 @@ export interface WechatGatewayOptions {
   certificateRefreshIntervalMs?: number;
   /** Tests only: do not wait between retries. */
   sleep?: (ms: number) => Promise<void>;
+  /** Observes every WeChat HTTP attempt (Prometheus latency histograms, src/metrics). */
+  onCall?: WechatPayClientOptions['onCall'];
 }
 
 /**
@@ -105,6 +107,7 @@ export class WechatGateway {
       timeoutMs: this.#opts.timeoutMs,
       ...(this.#opts.retry ? { retry: this.#opts.retry } : {}),
       ...(this.#opts.sleep ? { sleep: this.#opts.sleep } : {}),
+      ...(this.#opts.onCall ? { onCall: this.#opts.onCall } : {}),
     });
     const notifications = new NotificationParser({ validator: client.validator, apiV3Key });
     return { merchant, client, notifications, keyStore, webhookSecrets: creds.webhookSecrets.map((s) => s.reveal()) };

@@ -27,6 +27,8 @@ export interface WechatPayClientOptions {
   /** Injected so tests need not wait; defaults to setTimeout. */
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
+  /** Observes every HTTP attempt (metrics): `endpoint` is `METHOD /path` without the query; never throws into the call. */
+  onCall?: (call: { endpoint: string; status: number | 'timeout' | 'connection' | 'error'; durationMs: number }) => void;
 }
 
 export interface RawResponse {
@@ -124,8 +126,12 @@ export class WechatPayClient {
       const origin = this.#origins[originIndex]!;
       let outcome: AttemptOutcome;
       let failure: Error;
+      const started = performance.now();
+      let observed = false;
       try {
         const res = await this.#attempt(origin, spec, bodyText);
+        observed = true;
+        this.#observe(spec, res.status, started);
         if (res.status >= 200 && res.status < 300) {
           if (spec.verify !== false) await this.#validator.validate(res.headers, res.body);
           return res;
@@ -135,6 +141,7 @@ export class WechatPayClient {
         outcome = { kind: 'http', status: res.status, retryAfterSeconds };
       } catch (e) {
         const kind = classifyTransportError(e);
+        if (!observed) this.#observe(spec, kind ?? 'error', started);
         if (kind === undefined) throw e;
         outcome = { kind };
         failure = new WechatPayTransportError(kind, `${spec.method} ${pathOnly(spec.path)} failed: ${kind === 'timeout' ? `no answer within ${this.#opts.timeoutMs} ms` : 'could not reach WeChat Pay'}`, attempt, { cause: e });
@@ -147,6 +154,14 @@ export class WechatPayClient {
       // Stay on the backup for the rest of this request once the primary failed to connect.
       if (decision.failover && this.#origins.length > 1) originIndex = 1;
       await sleep(decision.delayMs);
+    }
+  }
+
+  #observe(spec: RequestSpec, status: number | 'timeout' | 'connection' | 'error', started: number): void {
+    try {
+      this.#opts.onCall?.({ endpoint: `${spec.method} ${pathOnly(spec.path)}`, status, durationMs: performance.now() - started });
+    } catch {
+      /* an observer must never change the call's outcome */
     }
   }
 
