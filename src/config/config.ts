@@ -26,6 +26,13 @@ export const configSchema = z.object({
   simulatorTimeScale: z.coerce.number().positive().default(1),
   wechatpayTimeoutMs: z.coerce.number().int().min(100).max(60_000).default(10_000),
   trustProxy: bool.default(false),
+  /** Bearer token for GET /metrics; required in live mode (without it /metrics always answers 401). */
+  metricsToken: z.string().min(16, 'must be at least 16 characters').max(512).optional(),
+  /** Monitor evaluation period, alert cool-down and escalation delay; WeCom robot API origin. */
+  monitorIntervalMs: z.coerce.number().int().min(1_000).max(3_600_000).default(30_000),
+  alertCooldownMinutes: z.coerce.number().int().min(0).max(10_080).default(30),
+  alertEscalateMinutes: z.coerce.number().int().min(1).max(10_080).default(15),
+  wecomRobotBaseUrl: z.url().default('https://qyapi.weixin.qq.com'),
   /** Key-encryption key: a file holding 32 random bytes in Base64 (chmod 600 in live mode). */
   masterKeyFile: z.string().min(1).optional(),
   kms: z.enum(['local', 'vault-transit']).default('local'),
@@ -52,6 +59,11 @@ const ENV_KEYS: Record<keyof Config, string> = {
   simulatorTimeScale: 'ANFU_SIMULATOR_TIME_SCALE',
   wechatpayTimeoutMs: 'ANFU_WECHATPAY_TIMEOUT_MS',
   trustProxy: 'ANFU_TRUST_PROXY',
+  metricsToken: 'ANFU_METRICS_TOKEN',
+  monitorIntervalMs: 'ANFU_MONITOR_INTERVAL_MS',
+  alertCooldownMinutes: 'ANFU_ALERT_COOLDOWN_MINUTES',
+  alertEscalateMinutes: 'ANFU_ALERT_ESCALATE_MINUTES',
+  wecomRobotBaseUrl: 'ANFU_WECOM_ROBOT_BASE_URL',
   masterKeyFile: 'ANFU_MASTER_KEY_FILE',
   kms: 'ANFU_KMS',
   vaultAddr: 'ANFU_VAULT_ADDR',
