@@ -49,8 +49,20 @@ export const ERROR_MESSAGES: Record<string, { 'zh-CN': string; en: string }> = {
   wechat_rule_limit: { 'zh-CN': '业务规则限制。', en: 'Blocked by a WeChat Pay business rule.' },
   wechat_error: { 'zh-CN': '微信支付返回错误。', en: 'WeChat Pay returned an error.' },
   wechat_response_invalid: { 'zh-CN': '微信支付应答未通过校验。', en: 'The answer from WeChat Pay failed verification.' },
+  risk_blocked: { 'zh-CN': '风控拒绝了该笔支付。', en: 'The payment was refused by risk control.' },
+  risk_store_unavailable: { 'zh-CN': '风控计数服务暂不可用。', en: 'The risk velocity store is unavailable.' },
+  risk_rule_set_invalid: { 'zh-CN': '规则集有误，请按错误位置修改。', en: 'The rule set is invalid; see the errors and their positions.' },
+  risk_rule_set_not_found: { 'zh-CN': '规则集不存在。', en: 'No such rule set.' },
+  risk_rule_set_not_draft: { 'zh-CN': '只有草稿可以修改，请新建草稿。', en: 'Only a draft can be edited; create a new draft instead.' },
+  risk_rule_set_not_publishable: { 'zh-CN': '该版本已发布。', en: 'This version is already published.' },
+  risk_rule_not_found: { 'zh-CN': '规则集中没有该规则。', en: 'No such rule in this set.' },
+  risk_list_value_invalid: { 'zh-CN': '该值不符合名单类型（IP 名单需填写 IP 地址或 CIDR 网段）。', en: 'The value does not fit this list (an IP address or CIDR range for IP lists).' },
+  risk_list_entry_exists: { 'zh-CN': '该值已在名单中。', en: 'This value is already on the list.' },
+  risk_list_entry_not_found: { 'zh-CN': '名单条目不存在。', en: 'No such list entry.' },
+  risk_backtest_too_large: { 'zh-CN': '回测的订单过多，请缩短天数。', en: 'Too many payments for one backtest; choose fewer days.' },
+  review_not_found: { 'zh-CN': '审核单不存在。', en: 'No such review item.' },
+  review_state_conflict: { 'zh-CN': '审核单当前状态不允许该操作。', en: 'The review item is not in a state that allows this.' },
 };
-
 /** Picks zh-CN when the Accept-Language header prefers Chinese, English otherwise. */
 export function pickLang(acceptLanguage: string | undefined): Lang {
   if (!acceptLanguage) return 'en';

@@ -6,6 +6,7 @@ import { addIpRateLimit, DEFAULT_ADMIN_RATE_LIMITS, loginLimiter, type AdminRate
 import { registerAdminMerchantRoutes } from './admin-merchants.ts';
 import { registerAdminOperatorRoutes } from './admin-operators.ts';
 import { registerAdminPaymentRoutes } from './admin-payments.ts';
+import { registerAdminRiskRoutes } from './admin-risk.ts';
 import { registerAdminSessionRoutes } from './admin-session.ts';
 
 export interface AdminApiOptions {
@@ -26,5 +27,6 @@ export function registerAdminApi(server: FastifyInstance, ctx: ServiceContext, o
     registerAdminOperatorRoutes(scope, ctx);
     registerAdminMerchantRoutes(scope, ctx);
     registerAdminPaymentRoutes(scope, ctx);
+    registerAdminRiskRoutes(scope, ctx);
   });
 }
