@@ -131,7 +131,7 @@ async function runBackend(b: Backend, sim: RunningSimulator): Promise<Figures> {
   const app: App = await createApp(config, { database, logger: createLogger({ level: process.env.BENCH_LOG_LEVEL ?? 'silent', destination: process.stderr }) });
   try {
     const gw = await app.listen();
-    const deps = { db: database.db, clock: systemClock };
+    const deps = { db: database.db, clock: systemClock, vault: app.ctx.vault };
     const merchant = await createMerchant(deps, { ...(await merchantInputFromSimulatorSandbox(sim.sandboxPath)), name: `Bench ${b.name}` });
     const { token } = await createApiKey(deps, merchant.id);
     const direct = merchantClient(sim.sandbox);

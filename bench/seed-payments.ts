@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { sql } from 'kysely';
 import { loadConfig } from '../src/config/config.ts';
 import { openMigratedDatabase } from '../src/db/open-from-config.ts';
+import { openVaultFromConfig } from '../src/services/custody/kms-from-config.ts';
 import { systemClock } from '../src/lib/clock.ts';
 import { createMerchant, listMerchants } from '../src/services/merchants/merchants.ts';
 
@@ -31,7 +32,7 @@ try {
     } else {
       const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
       const m = await createMerchant(
-        { db, clock: systemClock },
+        { db, clock: systemClock, vault: openVaultFromConfig(loadConfig()) },
         {
           name: 'Seed merchant',
           mchid: '1900009999',

@@ -1,4 +1,11 @@
 import type { FastifyInstance } from 'fastify';
+import { createAppMetrics, type AppMetrics } from './metrics/app-metrics.ts';
+import { registerDbCollectors } from './metrics/db-collectors.ts';
+import { registerMetricsRoute } from './http/routes/metrics.ts';
+import { ALERT_NOTIFY_QUEUE } from './services/alerts/notify-queue.ts';
+import { startAlertNotifyWorker } from './services/alerts/notify-worker.ts';
+import { DEFAULT_ALERT_SETTINGS } from './services/alerts/alert-settings.ts';
+import { startMonitorLoop, type MonitorLoop } from './services/monitors/monitor-worker.ts';
 import type { Config } from './config/config.ts';
 import { systemClock, type Clock } from './lib/clock.ts';
 import { createLogger, type Logger } from './lib/logger.ts';
@@ -44,6 +51,8 @@ export interface AppOverrides {
   risk?: Pick<RiskSetupOptions, 'store' | 'cacheTtlMs'> & { slaSweepMs?: number };
   /** The key-encryption key (tests: a generated development KEK); otherwise resolved from the config. */
   kms?: KmsProvider;
+  /** Monitor loop (tests: autoStart false and drive it with `monitors.tickNow()`). */
+  monitors?: { intervalMs?: number; autoStart?: boolean };
 }
 
 export interface App {
@@ -52,6 +61,10 @@ export interface App {
   database: DatabaseHandle;
   /** Background workers (undefined when started with `workers: false`). */
   workers: RunningWorkers | undefined;
+  /** This instance's Prometheus registry and in-process series (GET /metrics). */
+  metrics: AppMetrics;
+  /** The monitor/escalation loop (undefined when started with `workers: false`). */
+  monitors: MonitorLoop | undefined;
   /** Listens on config host/port; resolves to the base URL. */
   listen(): Promise<string>;
   /** Makes /readyz answer 503 so load balancers stop routing here; close() does it too. */
@@ -75,10 +88,13 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   await migrateToLatest(database.db);
   const jobs = createJobs(database, overrides.jobs);
   await startJobs(jobs, ALL_QUEUES);
+  await jobs.createQueue(ALERT_NOTIFY_QUEUE);
+  const metrics = createAppMetrics();
 
-  const wechat = new WechatGateway({ db: database.db, clock, timeoutMs: config.wechatpayTimeoutMs });
+  const wechat = new WechatGateway({ db: database.db, clock, vault, timeoutMs: config.wechatpayTimeoutMs, onCall: (c) => metrics.observeWechatCall(c) });
   const publicUrl = (config.publicUrl ?? `http://${config.host}:${config.port}`).replace(/\/$/, '');
   const ctx: ServiceContext = { db: database.db, clock, logger, mode: config.mode, publicUrl, wechat, jobs, vault };
+  ctx.alerting = { ...DEFAULT_ALERT_SETTINGS, cooldownMs: config.alertCooldownMinutes * 60_000, escalateAfterMs: config.alertEscalateMinutes * 60_000, wecomBaseUrl: config.wecomRobotBaseUrl };
   ctx.risk = await startRiskControl(database.db, { redisUrl: config.redisUrl, clock, logger, ...overrides.risk });
 
   const state = { draining: false };
@@ -87,9 +103,14 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   registerMerchantApi(server, ctx);
   registerNotifyRoute(server, ctx, { effects: moneyEffects });
   registerWebhookAdminRoutes(server, ctx);
+  registerDbCollectors(metrics, { db: database.db, jobs, queues: [...ALL_QUEUES, ALERT_NOTIFY_QUEUE], now: () => Date.now() });
+  registerMetricsRoute(server, metrics, { mode: config.mode, token: config.metricsToken });
+  if (config.mode === 'live' && !config.metricsToken) logger.warn('ANFU_METRICS_TOKEN is not set: /metrics answers 401 in live mode');
   registerAdminApi(server, ctx, overrides.admin);
   registerConsoleRoutes(server);
   const workers = overrides.workers === false ? undefined : await startWorkers(ctx, { ...overrides.workerOptions, effects: moneyEffects });
+  if (overrides.workers !== false) await startAlertNotifyWorker(ctx);
+  const monitors = overrides.workers === false ? undefined : startMonitorLoop(ctx, { intervalMs: config.monitorIntervalMs, ...overrides.monitors });
   const reviewSla = overrides.workers === false ? undefined : startReviewSlaSweeper(ctx, overrides.risk?.slaSweepMs);
 
   let closed = false;
@@ -98,6 +119,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     server,
     database,
     workers,
+    metrics,
+    monitors,
     async listen() {
       const address = await server.listen({ host: config.host, port: config.port });
       return address.replace('0.0.0.0', '127.0.0.1');
@@ -111,6 +134,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       state.draining = true;
       await server.close();
       await workers?.stop();
+      await monitors?.stop();
       await reviewSla?.stop();
       await stopJobs(jobs);
       await ctx.risk?.close();

@@ -21,34 +21,32 @@ export interface NewMerchantRow {
   created_at: Date;
 }
 
+/** The non-secret credential columns; secrets go to `vault_secrets` (services/custody/secrets.ts). */
 export interface NewMerchantCredentials {
-  merchant_private_key_pem: string;
-  apiv3_key: string;
   wechatpay_public_key_id: string | null;
   wechatpay_public_key_pem: string | null;
   platform_certificates: PlatformCertificateRecord[];
-  webhook_secret_current: string;
+  merchant_cert_pem?: string | null;
+  merchant_cert_expires_at?: Date | null;
 }
 
-/** Inserts both rows in one transaction; a duplicate (mchid, appid) raises 23505 and writes nothing. */
-export async function insertMerchant(db: Kysely<Database>, m: NewMerchantRow, c: NewMerchantCredentials): Promise<MerchantRow> {
-  return db.transaction().execute(async (trx) => {
-    const row = await trx
-      .insertInto('merchants')
-      .values({ ...m, updated_at: m.created_at })
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    await trx
-      .insertInto('merchant_credentials')
-      .values({
-        merchant_id: m.id,
-        ...c,
-        platform_certificates: JSON.stringify(c.platform_certificates),
-        updated_at: m.created_at,
-      })
-      .execute();
-    return row;
-  });
+/** Inserts both rows in the caller's transaction; a duplicate (mchid, appid) raises 23505. */
+export async function insertMerchant(trx: Transaction<Database>, m: NewMerchantRow, c: NewMerchantCredentials): Promise<MerchantRow> {
+  const row = await trx
+    .insertInto('merchants')
+    .values({ ...m, updated_at: m.created_at })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  await trx
+    .insertInto('merchant_credentials')
+    .values({
+      merchant_id: m.id,
+      ...c,
+      platform_certificates: JSON.stringify(c.platform_certificates),
+      updated_at: m.created_at,
+    })
+    .execute();
+  return row;
 }
 
 export async function findMerchantById(db: Db, id: string): Promise<MerchantRow | undefined> {

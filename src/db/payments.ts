@@ -66,7 +66,7 @@ export async function lockPaymentWithMerchant(
 }
 
 export type PaymentPatch = Partial<
-  Pick<PaymentRow, 'status' | 'h5_url' | 'h5_url_expires_at' | 'transaction_id' | 'payer_openid' | 'paid_at' | 'wechat_trade_state' | 'next_query_at' | 'query_attempts'>
+  Pick<PaymentRow, 'status' | 'h5_url' | 'h5_url_expires_at' | 'transaction_id' | 'payer_openid_index' | 'payer_openid_masked' | 'paid_at' | 'wechat_trade_state' | 'next_query_at' | 'query_attempts'>
 >;
 
 /** Applies `patch` only while the payment is in one of `from`; undefined when another writer got there first. */

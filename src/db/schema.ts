@@ -50,15 +50,22 @@ export interface PlatformCertificateRecord {
 /** Secrets live apart from the merchant row so the vault issue can move them without touching the rest. */
 export interface MerchantCredentialsTable {
   merchant_id: string;
-  merchant_private_key_pem: string;
-  apiv3_key: string;
   wechatpay_public_key_id: string | null;
   wechatpay_public_key_pem: string | null;
   platform_certificates: JsonDefault<PlatformCertificateRecord[]>;
-  webhook_secret_current: string;
-  webhook_secret_previous: string | null;
   webhook_secret_previous_expires_at: Timestamp | null;
   updated_at: TimestampDefault;
+  // Migration 0002: the secrets themselves are in vault_secrets; these are the lifecycle facts.
+  merchant_cert_pem: ColumnType<string | null, string | null | undefined, string | null>;
+  merchant_cert_expires_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  staged_merchant_serial: ColumnType<string | null, string | null | undefined, string | null>;
+  staged_merchant_cert_pem: ColumnType<string | null, string | null | undefined, string | null>;
+  staged_merchant_cert_expires_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  retired_merchant_serial: ColumnType<string | null, string | null | undefined, string | null>;
+  apiv3_key_previous_expires_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  dual_verification_since: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  certificates_refreshed_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  expiry_warnings: JsonDefault<Record<string, string>>;
 }
 
 export interface MerchantApiKeysTable {
@@ -96,7 +103,9 @@ export interface PaymentsTable {
   h5_url_expires_at: Timestamp | null;
   expires_at: Timestamp;
   transaction_id: string | null;
-  payer_openid: string | null;
+  /** Blind index (HMAC) of the payer openid; the sealed value is vault secret `pii:openid:payment:<id>`. */
+  payer_openid_index: ColumnType<string | null, string | null | undefined, string | null>;
+  payer_openid_masked: ColumnType<string | null, string | null | undefined, string | null>;
   paid_at: Timestamp | null;
   wechat_trade_state: string | null;
   next_query_at: Timestamp | null;

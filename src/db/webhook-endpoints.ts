@@ -10,15 +10,14 @@ export async function setWebhookUrl(db: Db, merchantId: string, url: string | nu
   return Number(r.numUpdatedRows) === 1;
 }
 
-export async function rotateWebhookSecret(db: Db, merchantId: string, newSecret: string, previousExpiresAt: Date, now: Date): Promise<boolean> {
+/**
+ * Locks the merchant's credentials row for a secret rotation (the secrets themselves are sealed in
+ * vault_secrets; this row serialises concurrent rotations) and sets when the previous one expires.
+ */
+export async function markWebhookSecretRotated(db: Db, merchantId: string, previousExpiresAt: Date, now: Date): Promise<boolean> {
   const r = await db
     .updateTable('merchant_credentials')
-    .set((eb) => ({
-      webhook_secret_previous: eb.ref('webhook_secret_current'),
-      webhook_secret_previous_expires_at: previousExpiresAt,
-      webhook_secret_current: newSecret,
-      updated_at: now,
-    }))
+    .set({ webhook_secret_previous_expires_at: previousExpiresAt, updated_at: now })
     .where('merchant_id', '=', merchantId)
     .executeTakeFirst();
   return Number(r.numUpdatedRows) === 1;

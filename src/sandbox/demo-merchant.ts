@@ -5,6 +5,7 @@ import { findMerchantByMchid, updateMerchantEndpoints } from '../db/merchants.ts
 import { createMerchant } from '../services/merchants/merchants.ts';
 import { authenticateApiKey, createApiKey } from '../services/merchants/api-keys.ts';
 import { merchantInputFromSimulatorSandbox } from '../services/merchants/simulator-import.ts';
+import type { Vault } from '../vault/vault.ts';
 
 /**
  * The sandbox's demo merchant: created on the first start from the simulator's sandbox.json, found
@@ -15,6 +16,7 @@ import { merchantInputFromSimulatorSandbox } from '../services/merchants/simulat
 export interface DemoMerchantDeps {
   db: Kysely<Database>;
   clock: Clock;
+  vault: Vault;
 }
 
 export interface DemoMerchantInput {

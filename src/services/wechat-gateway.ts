@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Clock } from '../lib/clock.ts';
 import type { Database } from '../db/schema.ts';
+import type { Vault } from '../vault/vault.ts';
 import type { Merchant } from '../domain/merchant.ts';
 import { getMerchant, loadMerchantCredentials } from './merchants/merchants.ts';
 import { ApiV3Key } from '../wechatpay/aead.ts';
@@ -26,6 +27,8 @@ export interface MerchantWechat {
 export interface WechatGatewayOptions {
   db: Kysely<Database>;
   clock: Clock;
+  /** Opens the merchant's sealed secrets. */
+  vault: Vault;
   timeoutMs: number;
   retry?: Partial<RetryOptions>;
   /** Certificate mode: minimum time between two certificate refreshes triggered by unknown serials. */
@@ -72,7 +75,7 @@ export class WechatGateway {
   }
 
   async #build(merchantId: string): Promise<MerchantWechat> {
-    const deps = { db: this.#opts.db, clock: this.#opts.clock };
+    const deps = { db: this.#opts.db, clock: this.#opts.clock, vault: this.#opts.vault };
     const merchant = await getMerchant(deps, merchantId);
     const creds = await loadMerchantCredentials(deps, merchantId);
     const keyStore = new WechatPayKeyStore();

@@ -9,6 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/connect.ts';
 import { migrateToLatest } from '../../src/db/migrate.ts';
 import { systemClock } from '../../src/lib/clock.ts';
+import { loadConfig } from '../../src/config/config.ts';
+import { openVaultFromConfig } from '../../src/services/custody/kms-from-config.ts';
 import { createApiKey } from '../../src/services/merchants/api-keys.ts';
 import { createMerchant } from '../../src/services/merchants/merchants.ts';
 import { merchantInputFromSimulatorSandbox } from '../../src/services/merchants/simulator-import.ts';
@@ -84,7 +86,8 @@ async function prepare(dbEnv: { ANFU_DATA_DIR: string } | { DATABASE_URL: string
   const handle = await openDatabase('DATABASE_URL' in dbEnv ? { databaseUrl: dbEnv.DATABASE_URL } : { dataDir: dbEnv.ANFU_DATA_DIR });
   try {
     await migrateToLatest(handle.db);
-    const deps = { db: handle.db, clock: systemClock };
+    // The same KEK resolution as the spawned gateway (sandbox: the development key file in its data dir).
+    const deps = { db: handle.db, clock: systemClock, vault: openVaultFromConfig(loadConfig(dbEnv)) };
     const m = await createMerchant(deps, { ...(await merchantInputFromSimulatorSandbox(sim.sandboxPath)), name: 'Crash test shop' });
     const { token } = await createApiKey(deps, m.id);
     return { apiKey: token, merchantId: m.id };

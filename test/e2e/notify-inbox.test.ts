@@ -4,10 +4,9 @@ import { createApp, type App } from '../../src/app.ts';
 import { loadConfig } from '../../src/config/config.ts';
 import { createLogger } from '../../src/lib/logger.ts';
 import { findPayment } from '../../src/db/payments.ts';
-import { findMerchantCredentials } from '../../src/db/merchants.ts';
 import type { Merchant } from '../../src/domain/merchant.ts';
 import { describeEachDb } from '../helpers/db.ts';
-import { createTestMerchant } from '../helpers/merchant.ts';
+import { currentWebhookSecret, createTestMerchant } from '../helpers/merchant.ts';
 import {
   fakeWechat,
   pendingPayment,
@@ -46,7 +45,7 @@ describeEachDb('WeChat notification inbox', (t) => {
       apiv3Key: wx.apiv3Key,
       webhookUrl: receiver.url,
     });
-    webhookSecret = (await findMerchantCredentials(t.db, merchant.id))!.webhook_secret_current;
+    webhookSecret = await currentWebhookSecret(t.db, merchant.id);
   }, 60_000);
 
   afterAll(async () => {

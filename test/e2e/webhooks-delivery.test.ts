@@ -3,14 +3,13 @@ import { Webhook } from 'standardwebhooks';
 import { createApp, type App } from '../../src/app.ts';
 import { loadConfig } from '../../src/config/config.ts';
 import { createLogger } from '../../src/lib/logger.ts';
-import { findMerchantCredentials } from '../../src/db/merchants.ts';
 import { setWebhookUrl } from '../../src/db/webhook-endpoints.ts';
 import type { Merchant } from '../../src/domain/merchant.ts';
 import { emitEvent } from '../../src/services/events/emit-event.ts';
 import { createApiKey } from '../../src/services/merchants/api-keys.ts';
 import { deliverEvent } from '../../src/services/webhooks/deliver-webhook.ts';
 import { describeEachDb } from '../helpers/db.ts';
-import { createTestMerchant } from '../helpers/merchant.ts';
+import { currentWebhookSecret, createTestMerchant } from '../helpers/merchant.ts';
 import { startReceiver, waitFor, type ReceivedWebhook, type WebhookReceiver } from '../helpers/notify-fixtures.ts';
 
 /**
@@ -90,7 +89,7 @@ describeEachDb('merchant webhooks', (t) => {
     expect(r.statusCode).toBe(202);
     await waitFor(async () => ((await api('GET', `/v1/events/${id}/deliveries`)).json().data as Array<{ status: string }>).some((d) => d.status === 'succeeded'));
     const last = hooksFor(id).at(-1)!;
-    const secret = (await findMerchantCredentials(t.db, merchant.id))!.webhook_secret_current;
+    const secret = await currentWebhookSecret(t.db, merchant.id);
     expect(() => new Webhook(secret).verify(last.body, hdrs(last))).not.toThrow();
   });
 
@@ -104,7 +103,7 @@ describeEachDb('merchant webhooks', (t) => {
   });
 
   it('signs with both secrets during a rotation; the new secret is shown once', async () => {
-    const before = (await findMerchantCredentials(t.db, merchant.id))!.webhook_secret_current;
+    const before = await currentWebhookSecret(t.db, merchant.id);
     const rot = await api('POST', '/v1/webhook-endpoint/rotate-secret');
     expect(rot.statusCode).toBe(200);
     const { secret, previous_secret_expires_at } = rot.json() as { secret: string; previous_secret_expires_at: string };

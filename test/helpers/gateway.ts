@@ -110,7 +110,7 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<Gateway> 
     ...opts.overrides,
   });
   const baseUrl = await app.listen();
-  const deps = { db: database.db, clock: app.ctx.clock };
+  const deps = { db: database.db, clock: app.ctx.clock, vault: app.ctx.vault };
   const merchant = await createMerchant(deps, await merchantInputFromSimulatorSandbox(sim.sandboxPath));
   const { token: apiKey } = await createApiKey(deps, merchant.id, 'e2e');
 

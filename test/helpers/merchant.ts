@@ -5,6 +5,8 @@ import type { Merchant } from '../../src/domain/merchant.ts';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../src/db/schema.ts';
 import { systemClock, type Clock } from '../../src/lib/clock.ts';
+import { testVault } from './vault.ts';
+import { openSecret, secretIds } from '../../src/services/custody/secrets.ts';
 
 /** Keys generated once per test file: RSA generation is the slow part of making a merchant. */
 let keys: { merchantPrivatePem: string; wechatpayPublicPem: string } | undefined;
@@ -44,6 +46,11 @@ export function sampleMerchantInput(overrides: Partial<NewMerchantInput> = {}): 
   };
 }
 
+/** The merchant's current webhook signing secret (tests verify signatures with it). */
+export async function currentWebhookSecret(db: Kysely<Database>, merchantId: string): Promise<string> {
+  return (await openSecret({ db, vault: testVault() }, secretIds.webhookSecretCurrent(merchantId))).reveal();
+}
+
 export async function createTestMerchant(db: Kysely<Database>, overrides: Partial<NewMerchantInput> = {}, clock: Clock = systemClock): Promise<Merchant> {
-  return createMerchant({ db, clock }, sampleMerchantInput(overrides));
+  return createMerchant({ db, clock, vault: testVault() }, sampleMerchantInput(overrides));
 }

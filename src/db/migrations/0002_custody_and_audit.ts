@@ -42,6 +42,33 @@ CREATE TABLE vault_secrets (
 );
 CREATE INDEX vault_secrets_kek_idx ON vault_secrets (kek_id);
 
+ALTER TABLE merchant_credentials
+  DROP COLUMN merchant_private_key_pem,
+  DROP COLUMN apiv3_key,
+  DROP COLUMN webhook_secret_current,
+  DROP COLUMN webhook_secret_previous,
+  ADD COLUMN merchant_cert_pem text,
+  ADD COLUMN merchant_cert_expires_at timestamptz,
+  -- A staged key/cert waits beside the active one until the operator switches (vault id …:private_key_staged).
+  ADD COLUMN staged_merchant_serial text CHECK (staged_merchant_serial ~ '^[0-9A-Fa-f]{1,64}$'),
+  ADD COLUMN staged_merchant_cert_pem text,
+  ADD COLUMN staged_merchant_cert_expires_at timestamptz,
+  -- The previous merchant key stays sealed until retired, so a switch can be undone.
+  ADD COLUMN retired_merchant_serial text,
+  -- While set and in the future, the previous APIv3 key (…:apiv3_key_previous) still decrypts notifications.
+  ADD COLUMN apiv3_key_previous_expires_at timestamptz,
+  -- Public-key migration: both verifiers accept signatures until cut-over.
+  ADD COLUMN dual_verification_since timestamptz,
+  ADD COLUMN certificates_refreshed_at timestamptz,
+  -- The last expiry warning sent per credential ('merchant_cert:30' …), so each threshold fires once.
+  ADD COLUMN expiry_warnings jsonb NOT NULL DEFAULT '{}' CHECK (jsonb_typeof(expiry_warnings) = 'object');
+
+ALTER TABLE payments
+  DROP COLUMN payer_openid,
+  ADD COLUMN payer_openid_index text,
+  ADD COLUMN payer_openid_masked text;
+CREATE INDEX payments_payer_openid_idx ON payments (merchant_id, payer_openid_index) WHERE payer_openid_index IS NOT NULL;
+
 CREATE TABLE audit_log (
   id           bigint PRIMARY KEY,
   created_at   timestamptz NOT NULL,

@@ -4,6 +4,8 @@ import { systemClock } from '../../lib/clock.ts';
 import { isAppError } from '../../lib/errors.ts';
 import type { Merchant } from '../../domain/merchant.ts';
 import { openMigratedDatabase } from '../../db/open-from-config.ts';
+import { openVaultFromConfig } from '../custody/kms-from-config.ts';
+import { cliActorId } from '../custody/cli-actor.ts';
 import type { DatabaseHandle } from '../../db/connect.ts';
 import { createMerchant, listMerchants } from './merchants.ts';
 import { createApiKey, listApiKeys, revokeApiKey } from './api-keys.ts';
@@ -91,8 +93,8 @@ export function addMerchantCommand(program: Command): void {
         if (o.h5Domain !== undefined) input.h5Domains = o.h5Domain;
         if (o.webhookUrl !== undefined) input.webhookUrl = o.webhookUrl;
         if (o.live) input.mode = 'live';
-        const deps = { db, clock: systemClock };
-        const m = await createMerchant(deps, input);
+        const deps = { db, clock: systemClock, vault: openVaultFromConfig(loadConfig()) };
+        const m = await createMerchant(deps, input, { type: 'cli', id: cliActorId() });
         const out: Record<string, unknown> = { merchant: merchantJson(m) };
         if (o.key) {
           const k = await createApiKey(deps, m.id, 'initial');

@@ -2,6 +2,7 @@ import { expect, it } from 'vitest';
 import { inspect } from 'node:util';
 import { describeEachDb } from '../../../test/helpers/db.ts';
 import { sampleMerchantInput } from '../../../test/helpers/merchant.ts';
+import { testVault } from '../../../test/helpers/vault.ts';
 import { fixedClock } from '../../lib/clock.ts';
 import { AppError } from '../../lib/errors.ts';
 import { createMerchant, getMerchant, listMerchants, loadMerchantCredentials } from './merchants.ts';
@@ -9,7 +10,7 @@ import { createMerchant, getMerchant, listMerchants, loadMerchantCredentials } f
 const clock = fixedClock(Date.parse('2025-03-01T00:00:00Z'));
 
 describeEachDb('merchants', (t) => {
-  const deps = () => ({ db: t.db, clock });
+  const deps = () => ({ db: t.db, clock, vault: testVault() });
 
   it('creates a merchant, lists it and shows it without secrets', async () => {
     const input = sampleMerchantInput({ name: 'Tea House' });

@@ -12,6 +12,7 @@ import { paymentView } from './payment-view.ts';
 import { withTransaction } from './with-transaction.ts';
 import { decidePostPayment, reviewEventData } from '../risk/post-payment.ts';
 import { riskInputOf } from '../risk/payment-risk-input.ts';
+import { protectPersonalData } from '../custody/personal-data.ts';
 
 export type TransactionSource = 'notification' | 'query' | 'create';
 export type ApplyOutcome = 'applied' | 'already' | 'no_change' | 'integrity_mismatch' | 'unknown_payment';
@@ -22,7 +23,7 @@ export interface ApplyTransactionResult {
   payment?: PaymentRow;
 }
 
-type Ctx = Pick<ServiceContext, 'db' | 'clock' | 'jobs' | 'logger' | 'risk'>;
+type Ctx = Pick<ServiceContext, 'db' | 'clock' | 'jobs' | 'logger' | 'risk' | 'vault'>;
 
 const EVENT_FOR: Partial<Record<PaymentStatus, EventType>> = {
   succeeded: 'payment.succeeded',
@@ -88,7 +89,13 @@ export async function applyTransactionResult(
     const patch: PaymentPatch = { status: target, wechat_trade_state: transaction.trade_state, next_query_at: null };
     if (target === 'succeeded') {
       patch.transaction_id = transaction.transaction_id ?? null;
-      patch.payer_openid = transaction.payer?.openid ?? null;
+      // The openid is personal data: sealed in the vault; the row keeps only a blind index and a mask.
+      const openid = transaction.payer?.openid;
+      if (openid) {
+        const p = await protectPersonalData(ctx, tx, 'openid', { type: 'payment', id: payment.id }, openid);
+        patch.payer_openid_index = p.index;
+        patch.payer_openid_masked = p.masked;
+      }
       const paidAt = transaction.success_time ? new Date(transaction.success_time) : now;
       patch.paid_at = Number.isNaN(paidAt.getTime()) ? now : paidAt;
     }

@@ -62,7 +62,8 @@ export function paymentView(p: PaymentRow): PaymentView {
     attach: p.attach,
     metadata: p.metadata,
     transaction_id: p.transaction_id,
-    payer_openid: p.payer_openid,
+    // Masked (first 4 characters): the full openid is sealed and revealed only through an audited read.
+    payer_openid: p.payer_openid_masked,
     paid_at: iso(p.paid_at),
     expires_at: p.expires_at.toISOString(),
     created_at: p.created_at.toISOString(),

@@ -45,7 +45,7 @@ export function webhookBody(e: OutboxEventRow): string {
 }
 
 export async function deliverEvent(
-  ctx: Pick<ServiceContext, 'db' | 'clock' | 'logger' | 'mode'>,
+  ctx: Pick<ServiceContext, 'db' | 'clock' | 'logger' | 'mode' | 'vault'>,
   job: { eventId: string; try: number; manual?: boolean },
   opts: DeliveryOptions = {},
 ): Promise<DeliveryResult> {
@@ -81,7 +81,7 @@ export async function deliverEvent(
 
 type AttemptOutcome = { ok: true; responseStatus: number } | { ok: false; responseStatus: number | null; error: string };
 
-async function attemptDelivery(ctx: Pick<ServiceContext, 'db' | 'clock' | 'mode'>, event: OutboxEventRow, opts: DeliveryOptions): Promise<AttemptOutcome> {
+async function attemptDelivery(ctx: Pick<ServiceContext, 'db' | 'clock' | 'mode' | 'vault'>, event: OutboxEventRow, opts: DeliveryOptions): Promise<AttemptOutcome> {
   const merchant = await findMerchantById(ctx.db, event.merchant_id);
   if (!merchant?.webhook_url) return { ok: false, responseStatus: null, error: 'no_webhook_endpoint' };
   let vetted: { url: URL; addresses: string[] };
