@@ -62,6 +62,11 @@ export const ERROR_MESSAGES: Record<string, { 'zh-CN': string; en: string }> = {
   risk_backtest_too_large: { 'zh-CN': '回测的订单过多，请缩短天数。', en: 'Too many payments for one backtest; choose fewer days.' },
   review_not_found: { 'zh-CN': '审核单不存在。', en: 'No such review item.' },
   review_state_conflict: { 'zh-CN': '审核单当前状态不允许该操作。', en: 'The review item is not in a state that allows this.' },
+  alert_not_found: { 'zh-CN': '告警不存在。', en: 'No such alert.' },
+  alert_already_resolved: { 'zh-CN': '告警已解决。', en: 'The alert is already resolved.' },
+  alert_input_invalid: { 'zh-CN': '告警参数有误。', en: 'The alert is malformed.' },
+  alert_channel_invalid: { 'zh-CN': '告警通知渠道配置有误。', en: 'The alert channel is invalid.' },
+  metrics_unauthorized: { 'zh-CN': '需要有效的监控令牌。', en: 'A valid metrics bearer token is required.' },
 };
 /** Picks zh-CN when the Accept-Language header prefers Chinese, English otherwise. */
 export function pickLang(acceptLanguage: string | undefined): Lang {
