@@ -10,6 +10,8 @@ import { rejectReview, riskRefundNo } from '../../src/services/risk/reject-revie
 import { createDraft, publish } from '../../src/services/risk/rule-sets.ts';
 import { addListEntry } from '../../src/services/risk/risk-lists.ts';
 import { findPublishedRuleSet } from '../../src/db/risk-rule-sets.ts';
+import { backtestStored } from '../../src/services/risk/backtest-stored.ts';
+import { sweepReviewSla } from '../../src/services/risk/review-sla.ts';
 
 let n = 0;
 const key = () => `risk-${n++}`;
@@ -143,5 +145,27 @@ describeEachDb('risk control end to end against the simulator', (t) => {
     expect(byDevice.body.error.details.reasons.map((x: { rule_id: string }) => x.rule_id)).toContain('block-listed-device');
     const fine = await create({ amount: 100, payer_client_ip: '36.112.60.2', device_id: 'dev-good-1' });
     expect(fine.status).toBe(201);
+  });
+
+  it('backtest counts match a brute-force recount of stored payments', async () => {
+    const rule = { id: 'big', expression: 'amount >= 500000', action: 'review', score: 10, reason: { 'zh-CN': '大额', en: 'big' } };
+    const report = await backtestStored(gw.app.ctx, reviewer, { merchant_id: gw.merchant.id, draft_rule_set: { rules: [rule] }, days: 1 });
+    const rows = await t.db.selectFrom('payments').select(['amount', 'status']).where('merchant_id', '=', gw.merchant.id).execute();
+    const paid = rows.filter((r) => ['succeeded', 'partially_refunded', 'refunded'].includes(r.status));
+    expect(report.payments).toBe(rows.length);
+    expect(report.draft.pre_order).toEqual({ allow: rows.filter((r) => r.amount < 500000).length, review: rows.filter((r) => r.amount >= 500000).length, block: 0 });
+    expect(report.draft.post_payment.review).toBe(paid.filter((r) => r.amount >= 500000).length);
+    expect(report.draft.rule_hits.big).toBe(report.draft.pre_order.review + report.draft.post_payment.review);
+    expect(report.active.pre_order.allow + report.active.pre_order.review + report.active.pre_order.block).toBe(rows.length);
+  });
+
+  it('an item past its SLA raises one review.sla_breached alert', async () => {
+    const p = await paidAndApplied(520_000, '36.112.70.1');
+    const review = (await findReviewForPayment(t.db, p.id))!;
+    const late = { ...gw.app.ctx, clock: { now: () => review.due_at.getTime() + 1000 } };
+    expect(await sweepReviewSla(late)).toBeGreaterThanOrEqual(1);
+    expect(await sweepReviewSla(late)).toBe(0);
+    const alerts = await t.db.selectFrom('alerts').selectAll().where('source', '=', 'review.sla_breached').execute();
+    expect(alerts.filter((a) => JSON.stringify(a).includes(review.id))).toHaveLength(1);
   });
 });
