@@ -29,7 +29,7 @@ import { startReviewSlaSweeper } from './services/risk/review-sla.ts';
 import type { KmsProvider } from './vault/kms-provider.ts';
 import { Vault } from './vault/vault.ts';
 import { assertKekAllowed } from './vault/kek-policy.ts';
-import { resolveKms } from './services/custody/kms-from-config.ts';
+import { previousKeks, resolveKms } from './services/custody/kms-from-config.ts';
 
 /**
  * The composition root: opens the database, migrates, builds the services' context, the HTTP server
@@ -79,7 +79,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   // Before the database: live mode without an acceptable KEK must not even open it.
   const kms = overrides.kms ? { provider: overrides.kms, source: 'provided by the caller' } : resolveKms(config, { ephemeral: overrides.database !== undefined });
   assertKekAllowed(config.mode, kms.provider);
-  const vault = new Vault({ provider: kms.provider });
+  const vault = new Vault({ provider: kms.provider, previous: previousKeks(config) });
   logger.info({ kek: kms.provider.kekId, source: kms.source }, 'key-encryption key ready');
   const ownsDatabase = overrides.database === undefined;
   const database =

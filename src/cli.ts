@@ -4,6 +4,8 @@ import { addSimulatorCommand } from './simulator/cli-command.ts';
 import { addMigrateCommand } from './db/cli-command.ts';
 import { addMerchantCommand } from './services/merchants/merchant-cli.ts';
 import { addServeCommand } from './serve-command.ts';
+import { addKeysCommand } from './services/custody/keys-cli.ts';
+import { addAuditCommand } from './audit/audit-cli.ts';
 
 /**
  * The `anfu` command. Each capability registers its own subcommand from its folder, so this file
@@ -15,6 +17,8 @@ export function buildProgram(): Command {
   addMigrateCommand(program);
   addMerchantCommand(program);
   addServeCommand(program);
+  addKeysCommand(program);
+  addAuditCommand(program);
   return program;
 }
 

@@ -35,6 +35,8 @@ export const configSchema = z.object({
   wecomRobotBaseUrl: z.url().default('https://qyapi.weixin.qq.com'),
   /** Key-encryption key: a file holding 32 random bytes in Base64 (chmod 600 in live mode). */
   masterKeyFile: z.string().min(1).optional(),
+  /** A KEK kept for opening only, during a master-key rotation (docs/security.md runbook). */
+  previousMasterKeyFile: z.string().min(1).optional(),
   kms: z.enum(['local', 'vault-transit']).default('local'),
   vaultAddr: z.url().optional(),
   vaultTokenFile: z.string().min(1).optional(),
@@ -65,6 +67,7 @@ const ENV_KEYS: Record<keyof Config, string> = {
   alertEscalateMinutes: 'ANFU_ALERT_ESCALATE_MINUTES',
   wecomRobotBaseUrl: 'ANFU_WECOM_ROBOT_BASE_URL',
   masterKeyFile: 'ANFU_MASTER_KEY_FILE',
+  previousMasterKeyFile: 'ANFU_PREVIOUS_MASTER_KEY_FILE',
   kms: 'ANFU_KMS',
   vaultAddr: 'ANFU_VAULT_ADDR',
   vaultTokenFile: 'ANFU_VAULT_TOKEN_FILE',

@@ -12,6 +12,7 @@ export interface KmsConfig {
   mode: 'sandbox' | 'live';
   dataDir: string;
   masterKeyFile?: string | undefined;
+  previousMasterKeyFile?: string | undefined;
   kms: 'local' | 'vault-transit';
   vaultAddr?: string | undefined;
   vaultTokenFile?: string | undefined;
@@ -102,5 +103,10 @@ export function processDevelopmentKek(): KmsProvider {
 
 /** The vault a command-line tool uses: the same KEK resolution as the server (`anfu merchants create`, `anfu keys …`). */
 export function openVaultFromConfig(cfg: KmsConfig): Vault {
-  return new Vault({ provider: resolveKms(cfg).provider });
+  return new Vault({ provider: resolveKms(cfg).provider, previous: previousKeks(cfg) });
+}
+
+/** KEKs registered for opening only (ANFU_PREVIOUS_MASTER_KEY_FILE), so a rotation can run under live traffic. */
+export function previousKeks(cfg: KmsConfig): KmsProvider[] {
+  return cfg.previousMasterKeyFile ? [loadKekFile(cfg.previousMasterKeyFile, { requirePrivate: cfg.mode === 'live' })] : [];
 }
