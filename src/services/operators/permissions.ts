@@ -23,6 +23,9 @@ export const PERMISSIONS = [
   'reviews.decide',
   'rules.read',
   'rules.manage',
+  'alerts.read',
+  'alerts.manage',
+  'monitors.manage',
   'audit.read',
   'audit.verify',
   'operators.read',
@@ -34,15 +37,15 @@ export type Permission = (typeof PERMISSIONS)[number];
 /** What a route may declare: a permission, `self` (any signed-in operator, even mid-setup), or `public`. */
 export type RoutePermission = Permission | 'self' | 'public';
 
-const READ_ALL: Permission[] = ['dashboard.read', 'payments.read', 'merchants.read', 'reviews.read', 'rules.read'];
+const READ_ALL: Permission[] = ['dashboard.read', 'payments.read', 'merchants.read', 'reviews.read', 'rules.read', 'alerts.read'];
 
 export const ROLE_PERMISSIONS: Record<OperatorRole, ReadonlySet<Permission>> = {
   owner: new Set(PERMISSIONS),
   // Everything an owner can do, but admins cannot create, promote or change owners (checked in the service).
   admin: new Set(PERMISSIONS),
-  risk_reviewer: new Set<Permission>([...READ_ALL, 'reviews.decide', 'rules.manage', 'payments.act', 'personal_data.read']),
+  risk_reviewer: new Set<Permission>([...READ_ALL, 'reviews.decide', 'rules.manage', 'alerts.manage', 'monitors.manage', 'payments.act', 'personal_data.read']),
   finance: new Set<Permission>([...READ_ALL, 'payments.act', 'refunds.create', 'audit.read']),
-  developer: new Set<Permission>([...READ_ALL, 'api_keys.manage', 'webhooks.manage']),
+  developer: new Set<Permission>([...READ_ALL, 'api_keys.manage', 'webhooks.manage', 'alerts.manage']),
   viewer: new Set<Permission>(READ_ALL),
 };
 
