@@ -9,6 +9,7 @@ import type { Database } from '../../db/schema.ts';
 import * as repo from '../../db/merchant-api-keys.ts';
 import { findMerchantById } from '../../db/merchants.ts';
 import { toMerchant } from './merchants.ts';
+import { appendAudit, type AuditInput } from '../../audit/append.ts';
 
 /**
  * Merchant API keys: `sk_test_…` (sandbox) / `sk_live_…` (live), then a 12-character lookup id (not
@@ -61,7 +62,7 @@ function toInfo(r: repo.ApiKeyRow): ApiKeyInfo {
 }
 
 /** Creates a key in the merchant's mode. The returned `token` is the only time the secret exists in clear. */
-export async function createApiKey(deps: ApiKeyDeps, merchantId: string, label?: string): Promise<{ token: string; key: ApiKeyInfo }> {
+export async function createApiKey(deps: ApiKeyDeps, merchantId: string, label?: string, actor: AuditInput['actor'] = { type: 'system', id: 'anfu' }): Promise<{ token: string; key: ApiKeyInfo }> {
   if (label !== undefined && (label.length === 0 || label.length > 64)) {
     throw new AppError('invalid_input', 'invalid_label', 'a key label has 1 to 64 characters');
   }
@@ -70,15 +71,19 @@ export async function createApiKey(deps: ApiKeyDeps, merchantId: string, label?:
   const lookupId = randomAlnum(LOOKUP_LEN);
   const secret = randomAlnum(SECRET_LEN);
   const token = `${prefixOf(merchant.mode)}${lookupId}${secret}`;
-  const row = await repo.insertApiKey(deps.db, {
-    id: newId('key'),
-    merchant_id: merchantId,
-    mode: merchant.mode,
-    lookup_id: lookupId,
-    secret_sha256: sha256Hex(token),
-    last4: secret.slice(-4),
-    label: label ?? null,
-    created_at: new Date(deps.clock.now()),
+  const row = await deps.db.transaction().execute(async (trx) => {
+    const r = await repo.insertApiKey(trx, {
+      id: newId('key'),
+      merchant_id: merchantId,
+      mode: merchant.mode,
+      lookup_id: lookupId,
+      secret_sha256: sha256Hex(token),
+      last4: secret.slice(-4),
+      label: label ?? null,
+      created_at: new Date(deps.clock.now()),
+    });
+    await appendAudit(deps, trx, { actor, action: 'api_key.created', target: { type: 'api_key', id: r.id }, merchantId, outcome: 'success', data: { last4: r.last4, label: r.label } });
+    return r;
   });
   return { token, key: toInfo(row) };
 }
@@ -87,9 +92,12 @@ export async function listApiKeys(deps: Pick<ApiKeyDeps, 'db'>, merchantId: stri
   return (await repo.listApiKeys(deps.db, merchantId)).map(toInfo);
 }
 
-export async function revokeApiKey(deps: ApiKeyDeps, merchantId: string, keyId: string): Promise<void> {
-  const ok = await repo.revokeApiKey(deps.db, merchantId, keyId, new Date(deps.clock.now()));
-  if (!ok) throw new AppError('not_found', 'api_key_not_found', `no active key ${keyId} for merchant ${merchantId}`);
+export async function revokeApiKey(deps: ApiKeyDeps, merchantId: string, keyId: string, actor: AuditInput['actor'] = { type: 'system', id: 'anfu' }): Promise<void> {
+  await deps.db.transaction().execute(async (trx) => {
+    const ok = await repo.revokeApiKey(trx, merchantId, keyId, new Date(deps.clock.now()));
+    if (!ok) throw new AppError('not_found', 'api_key_not_found', `no active key ${keyId} for merchant ${merchantId}`);
+    await appendAudit(deps, trx, { actor, action: 'api_key.revoked', target: { type: 'api_key', id: keyId }, merchantId, outcome: 'success' });
+  });
 }
 
 /** A fixed digest to compare against when no row matched, so a miss costs the same as a wrong secret. */

@@ -17,6 +17,7 @@ import { refundView } from '../payments/payment-view.ts';
 import { notifyUrlFor, sendRefund } from '../payments/wechat-calls.ts';
 import { classifyOrRethrow } from '../payments/wechat-errors.ts';
 import { applyRefundResult } from './apply-refund.ts';
+import { appendAudit, type AuditInput } from '../../audit/append.ts';
 
 export const createRefundSchema = z.strictObject({
   amount: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).describe('Amount to refund in fen (分)'),
@@ -31,6 +32,8 @@ export interface CreateRefundOptions {
   idempotency?: IdempotencyRef;
   resumeRefundId?: string | null;
   outRefundNoSeed?: string;
+  /** Audit attribution (default: the merchant's API access; the admin API passes its operator). */
+  actor?: AuditInput['actor'];
 }
 
 /**
@@ -86,6 +89,14 @@ async function reserve(ctx: ServiceContext, payment: PaymentRow, params: z.outpu
     }
     await insertPaymentEvent(trx, payment.id, 'refund_reserved', { refund_id: row.id, amount: params.amount }, now);
     if (opts.idempotency) await recordIdempotentResource({ db: trx }, opts.idempotency, row.id);
+    await appendAudit(ctx, trx, {
+      actor: opts.actor ?? { type: 'merchant_api_key', id: payment.merchant_id },
+      action: 'refund.created',
+      target: { type: 'refund', id: row.id },
+      merchantId: payment.merchant_id,
+      outcome: 'success',
+      data: { payment_id: payment.id, amount: params.amount, out_refund_no: outRefundNo },
+    });
     return { kind: 'new' as const, row };
   });
   if (result.kind === 'new') return result.row;
