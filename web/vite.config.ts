@@ -8,7 +8,7 @@ import { defineConfig } from 'vite';
 export default defineConfig(({ command }) => ({
   root: import.meta.dirname,
   base: '/console/',
-  oxc: { jsx: { runtime: 'automatic' } },
+  oxc: { jsx: { runtime: 'automatic', development: command !== 'build' } },
   // A build is always React's production build, even when started from a test runner (NODE_ENV=test).
   define: command === 'build' ? { 'process.env.NODE_ENV': JSON.stringify('production') } : {},
   build: {

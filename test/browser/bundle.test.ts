@@ -41,7 +41,7 @@ describe('console build', () => {
     expect(html).not.toMatch(/\sstyle=/i);
     expect(html).toMatch(/<link rel="stylesheet"[^>]*href="\/console\/assets\/[^"]+\.css"/);
     // Hashed names, so the gateway may cache them as immutable.
-    for (const f of files.filter((x) => x.name.startsWith('assets/'))) expect(f.name).toMatch(/-[A-Za-z0-9_-]{8}\.(js|css)$/);
+    for (const f of files.filter((x) => x.name.startsWith('assets/'))) expect(f.name).toMatch(/-[A-Za-z0-9_-]{8}\.(js|css|svg)$/);
   });
 
   it('carries no secret: no API key, webhook secret, private key or environment value', () => {

@@ -1,0 +1,195 @@
+import { readFile, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { NodeCryptoPlugin } from '@otplib/plugin-crypto-node';
+import { generate } from 'otplib';
+import type { Page } from 'playwright-core';
+import { build } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/config.ts';
+import { startSandbox, type RunningSandbox } from '../../src/sandbox/start-sandbox.ts';
+import { browserSkipReason, launchBrowser, screenshot, watchCsp, type RunningBrowser } from './browser.ts';
+
+/**
+ * The operator console in a real browser against the real sandbox (gateway + simulator in-process,
+ * PGlite in a temp dir): the gateway's CSP holds with no violation, language switching persists, an
+ * operator signs in with TOTP, sees a paid demo order and its timeline, rotates a webhook secret,
+ * verifies the audit chain, and is sent back to sign-in when the session ends. Screenshots go to
+ * test-artifacts/screenshots/.
+ */
+const skip = browserSkipReason();
+const WEB = join(import.meta.dirname, '..', '..', 'web');
+
+interface AdminFile {
+  gateway_url: string;
+  simulator_url: string;
+  merchant_id: string;
+  merchant_api_key: string;
+  console_url?: string;
+  admin_email?: string;
+  admin_password?: string;
+  admin_totp_secret?: string;
+}
+
+let dataDir: string;
+let sandbox: RunningSandbox | undefined;
+let browser: RunningBrowser | undefined;
+let page: Page;
+let file: AdminFile;
+let gw: string;
+let paidPaymentId: string;
+let cspViolations: () => Promise<string[]>;
+
+async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
+
+/** A demo payment created through the merchant API, paid at the simulator, confirmed by notification. */
+async function paidDemoPayment(): Promise<string> {
+  const server = sandbox!.app.server;
+  const auth = { authorization: `Bearer ${file.merchant_api_key}` };
+  const created = await server.inject({
+    method: 'POST',
+    url: '/v1/payments',
+    headers: { ...auth, 'idempotency-key': `browser-${Date.now()}`, 'content-type': 'application/json' },
+    payload: JSON.stringify({ amount: 2990, description: '安付演示 T 恤', payer_client_ip: '114.114.114.114', h5_type: 'Wap' }),
+  });
+  expect(created.statusCode, created.body).toBe(201);
+  const p = created.json() as { id: string; out_trade_no: string };
+  const paid = await fetch(`${file.simulator_url}/sim/transactions/${encodeURIComponent(p.out_trade_no)}/pay`, { method: 'POST' });
+  expect(paid.status).toBe(200);
+  await until('the payment to be paid', async () => {
+    const r = await server.inject({ url: `/v1/payments/${p.id}`, headers: auth });
+    const s = (r.json() as { status?: string }).status;
+    return s === 'succeeded' || s === 'paid' ? s : undefined;
+  });
+  return p.id;
+}
+
+async function totpNow(secret: string): Promise<string> {
+  return generate({ secret, epoch: Math.floor(Date.now() / 1000), period: 30, digits: 6, crypto: new NodeCryptoPlugin() });
+}
+
+beforeAll(async () => {
+  if (skip) return;
+  // The console as the gateway serves it: a fresh production build of web/ into web/dist.
+  await build({ configFile: join(WEB, 'vite.config.ts'), root: WEB, logLevel: 'silent' });
+  dataDir = await mkdtemp(join(tmpdir(), 'anfu-browser-'));
+  const config = loadConfig({}, { dataDir, port: 0, simulatorPort: 0, simulatorTimeScale: 1000, logLevel: 'silent' });
+  sandbox = await startSandbox({ config });
+  file = JSON.parse(await readFile(sandbox.filePath, 'utf8')) as AdminFile;
+  gw = file.gateway_url;
+  browser = await launchBrowser();
+  page = await browser.context.newPage();
+  page.setDefaultTimeout(10_000);
+  cspViolations = watchCsp(page);
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await sandbox?.close();
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+}, 60_000);
+
+describe.skipIf(skip !== null)('operator console in Chromium', () => {
+  it('loads under the gateway CSP (no unsafe-inline) without a single violation, in Chinese first', async () => {
+    const res = await page.goto(`${gw}/console/`);
+    expect(res?.status()).toBe(200);
+    const csp = res?.headers()['content-security-policy'] ?? '';
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("style-src 'self'");
+    expect(csp).not.toContain('unsafe-inline');
+    await page.getByRole('heading', { name: '登录控制台' }).waitFor();
+    // The stylesheet applied (a CSP block would leave the default body margin and fonts).
+    expect(await page.evaluate(() => getComputedStyle(document.body).margin)).toBe('0px');
+    await screenshot(page, 'login-zh');
+    expect(await cspViolations()).toEqual([]);
+  });
+
+  it('switches language and keeps the choice across a reload', async () => {
+    await page.getByTestId('lang-switch').click();
+    await page.getByRole('heading', { name: 'Sign in to the console' }).waitFor();
+    expect(await page.evaluate(() => document.documentElement.lang)).toBe('en');
+    await page.reload();
+    await page.getByRole('heading', { name: 'Sign in to the console' }).waitFor();
+    await screenshot(page, 'login-en');
+    await page.getByTestId('lang-switch').click();
+    await page.getByRole('heading', { name: '登录控制台' }).waitFor();
+  });
+
+  it('signs in with email, password and a TOTP code from sandbox.json, and shows the dashboard charts', async () => {
+    paidPaymentId = await paidDemoPayment();
+    expect(file.admin_email, 'sandbox.json has the sandbox admin').toBeTruthy();
+    expect(file.console_url).toBe(`${gw}/console/`);
+    await page.getByLabel('邮箱').fill(file.admin_email!);
+    await page.getByLabel('密码').fill(file.admin_password!);
+    await page.getByLabel('身份验证器中的 6 位动态码').fill(await totpNow(file.admin_totp_secret!));
+    await page.getByRole('button', { name: '登录' }).click();
+    await page.getByRole('navigation', { name: '主导航' }).waitFor();
+    await page.getByRole('heading', { name: '概览' }).waitFor();
+    await page.getByTestId('stat-volume').waitFor();
+    expect(Number(await page.getByTestId('stat-volume').textContent())).toBeGreaterThanOrEqual(1);
+    expect(await page.locator('figure.chart svg').count()).toBeGreaterThanOrEqual(2);
+    await screenshot(page, 'dashboard');
+  });
+
+  it('lists the paid demo order and shows its timeline of WeChat calls and notifications', async () => {
+    await page.getByRole('link', { name: '支付订单' }).click();
+    const row = page.getByRole('link', { name: paidPaymentId });
+    await row.waitFor();
+    await screenshot(page, 'payments');
+    await row.click();
+    await page.getByRole('heading', { name: `支付单 ${paidPaymentId}` }).waitFor();
+    await page.getByTestId('timeline').waitFor();
+    expect(await page.getByTestId('payment-status').textContent()).toMatch(/已支付|succeeded/);
+    const kinds = await page.locator('[data-testid=timeline] li').evaluateAll((els) => els.map((e) => e.getAttribute('data-kind')));
+    expect(kinds).toContain('wechat_call');
+    expect(kinds).toContain('notification');
+    await screenshot(page, 'payment-detail');
+  });
+
+  it('rotates the demo merchant webhook secret after confirmation and shows the new secret once', async () => {
+    await page.getByRole('link', { name: '商户' }).click();
+    await page.getByRole('link', { name: new RegExp('.') }).filter({ hasText: /./ }).first().waitFor();
+    await page.goto(`${gw}/console/merchants/${file.merchant_id}`);
+    await page.getByTestId('rotate-secret').click();
+    await page.getByRole('dialog').getByTestId('confirm').click();
+    const secret = page.getByTestId('secret-once');
+    await secret.waitFor();
+    expect((await secret.textContent())!.length).toBeGreaterThanOrEqual(24);
+    await screenshot(page, 'merchant');
+  });
+
+  it('verifies the audit chain', async () => {
+    await page.getByRole('link', { name: '审计日志' }).click();
+    await page.getByTestId('audit-table').waitFor();
+    await page.getByTestId('verify-chain').click();
+    const result = page.getByTestId('verify-result');
+    await result.waitFor();
+    expect(await result.textContent()).toContain('哈希链校验通过');
+    await screenshot(page, 'audit');
+  });
+
+  it('shows a clear no-permission state when the server answers 403', async () => {
+    await page.route('**/admin/api/operators', (route) =>
+      route.fulfill({ status: 403, contentType: 'application/json', body: JSON.stringify({ error: { code: 'permission_denied', message: 'no', request_id: 'r' } }) }),
+    );
+    await page.getByRole('link', { name: '用户与角色' }).click();
+    await page.getByTestId('no-permission').waitFor();
+    await page.unroute('**/admin/api/operators');
+  });
+
+  it('sends the operator back to sign-in with a message when the session ends', async () => {
+    await page.context().clearCookies();
+    await page.getByRole('link', { name: '支付订单' }).click();
+    await page.getByText('会话已过期，请重新登录。').waitFor();
+    await page.getByRole('heading', { name: '登录控制台' }).waitFor();
+    expect(await cspViolations()).toEqual([]);
+  });
+});
