@@ -59,3 +59,8 @@ export async function countAlertChannels(db: Db): Promise<number> {
   const r = await db.selectFrom('alert_channels').select(sql<number>`count(*)::int`.as('n')).executeTakeFirstOrThrow();
   return Number(r.n);
 }
+
+export async function deleteAlertChannel(db: Db, id: string): Promise<boolean> {
+  const r = await db.deleteFrom('alert_channels').where('id', '=', id).executeTakeFirst();
+  return Number(r.numDeletedRows) > 0;
+}

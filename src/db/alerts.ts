@@ -109,6 +109,11 @@ export interface AlertFilter {
   severity?: AlertSeverity | undefined;
   merchantId?: string | undefined;
   source?: string | undefined;
+  /** An operator's merchant scope: only these merchants' alerts (never global ones); null = all. */
+  merchantIds?: readonly string[] | null | undefined;
+  /** Alerts active at some point in [from, to): last seen at or after `from`, first seen before `to`. */
+  from?: Date | undefined;
+  to?: Date | undefined;
   /** Keyset pagination: rows seen before this (last_seen_at, id). */
   before?: { lastSeenAt: Date; id: string } | undefined;
   limit: number;
@@ -120,6 +125,9 @@ export async function listAlerts(db: Db, f: AlertFilter): Promise<AlertRow[]> {
   if (f.severity) q = q.where('severity', '=', f.severity);
   if (f.merchantId) q = q.where('merchant_id', '=', f.merchantId);
   if (f.source) q = q.where('source', '=', f.source);
+  if (f.merchantIds) q = f.merchantIds.length === 0 ? q.where(sql<boolean>`false`) : q.where('merchant_id', 'in', [...f.merchantIds]);
+  if (f.from) q = q.where('last_seen_at', '>=', f.from);
+  if (f.to) q = q.where('first_seen_at', '<', f.to);
   if (f.before) {
     const b = f.before;
     q = q.where(sql<boolean>`(last_seen_at, id) < (${b.lastSeenAt}, ${b.id})`);

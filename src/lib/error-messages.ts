@@ -66,6 +66,10 @@ export const ERROR_MESSAGES: Record<string, { 'zh-CN': string; en: string }> = {
   alert_already_resolved: { 'zh-CN': '告警已解决。', en: 'The alert is already resolved.' },
   alert_input_invalid: { 'zh-CN': '告警参数有误。', en: 'The alert is malformed.' },
   alert_channel_invalid: { 'zh-CN': '告警通知渠道配置有误。', en: 'The alert channel is invalid.' },
+  alert_channel_not_found: { 'zh-CN': '告警通知渠道不存在。', en: 'No such alert channel.' },
+  alert_channel_global_forbidden: { 'zh-CN': '只有可访问全部商户的操作员才能添加全局通知渠道。', en: 'Only an operator with access to every merchant may add a global channel.' },
+  monitor_kind_unknown: { 'zh-CN': '没有该类型的监控。', en: 'No such monitor kind.' },
+  monitor_override_not_found: { 'zh-CN': '该商户没有此监控的自定义设置。', en: 'This merchant has no override of this monitor.' },
   metrics_unauthorized: { 'zh-CN': '需要有效的监控令牌。', en: 'A valid metrics bearer token is required.' },
 };
 /** Picks zh-CN when the Accept-Language header prefers Chinese, English otherwise. */

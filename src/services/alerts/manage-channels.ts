@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { appendAudit } from '../../audit/append.ts';
 import { insertAlertChannel, listAlertChannels, type AlertChannelRow } from '../../db/alerts-channels.ts';
 import { ALERT_SEVERITIES } from '../../db/alerts-tables.ts';
 import { AppError } from '../../lib/errors.ts';
@@ -64,7 +65,12 @@ export function channelView(c: AlertChannelRow): AlertChannelView {
   };
 }
 
-export async function createAlertChannel(ctx: Pick<ServiceContext, 'db' | 'clock' | 'vault' | 'mode'>, input: AlertChannelInput): Promise<AlertChannelView> {
+export async function createAlertChannel(
+  ctx: Pick<ServiceContext, 'db' | 'clock' | 'vault' | 'mode'>,
+  input: AlertChannelInput,
+  /** The operator creating it: audited in the same transaction as the row. */
+  by?: { operatorId: string; ip?: string | null },
+): Promise<AlertChannelView> {
   const parsed = alertChannelInput.safeParse(input);
   if (!parsed.success) {
     // Field names only: the input holds secrets.
@@ -89,6 +95,9 @@ export async function createAlertChannel(ctx: Pick<ServiceContext, 'db' | 'clock
   const row = await ctx.db.transaction().execute(async (trx) => {
     const inserted = await insertAlertChannel(trx, { id, name: c.name, kind: c.kind, merchantId: c.merchantId, minSeverity: c.minSeverity, minLevel: c.minLevel, config, now });
     if (secret !== undefined) await sealSecret(ctx, trx, alertChannelSecretId(id), secret);
+    if (by) {
+      await appendAudit(ctx, trx, { actor: { type: 'operator', id: by.operatorId }, action: 'alert_channel.created', target: { type: 'alert_channel', id }, merchantId: c.merchantId, outcome: 'success', ip: by.ip ?? null, data: { kind: c.kind } });
+    }
     return inserted;
   });
   return channelView(row);

@@ -1,10 +1,10 @@
-import { findAlertChannel } from '../../db/alerts-channels.ts';
+import { findAlertChannel, type AlertChannelRow } from '../../db/alerts-channels.ts';
 import { findAlert, insertAlertEvent } from '../../db/alerts.ts';
 import { unixSeconds } from '../../lib/clock.ts';
 import type { Resolver } from '../../net/outbound-url.ts';
 import { openSecretIfExists } from '../custody/secrets.ts';
 import type { ServiceContext } from '../context.ts';
-import { alertPayload } from './alert-message.ts';
+import { alertPayload, type AlertPayload } from './alert-message.ts';
 import { alertSettingsOf } from './alert-settings.ts';
 import { ChannelError } from './channels/channel-error.ts';
 import { sendAlertEmail, type EmailConfig } from './channels/email-channel.ts';
@@ -32,12 +32,32 @@ export async function sendAlertNotification(
   const channel = await findAlertChannel(ctx.db, job.channelId);
   if (!channel || !channel.enabled) return { status: 'skipped', reason: 'channel_disabled' };
 
+  const payload = alertPayload(alert, job.level, job.reason);
+  const at = () => new Date(ctx.clock.now());
+  const sent = await deliverToChannel(ctx, channel, payload, opts);
+  if (sent.status === 'failed') {
+    await insertAlertEvent(ctx.db, { alertId: alert.id, kind: 'delivery_failed', actor: null, data: { channel_id: channel.id, kind: channel.kind, level: job.level, error: sent.error, permanent: sent.permanent }, at: at() });
+    ctx.logger.warn({ alertId: alert.id, channelId: channel.id, error: sent.error }, 'alert notification failed');
+    return sent;
+  }
+  await insertAlertEvent(ctx.db, { alertId: alert.id, kind: 'delivered', actor: null, data: { channel_id: channel.id, kind: channel.kind, level: job.level }, at: at() });
+  return { status: 'delivered' };
+}
+
+/**
+ * One attempt to deliver a payload to one channel (the alert worker's jobs and the console's test
+ * notification). Failures come back as a stable code, never as the channel's secret or raw answer.
+ */
+export async function deliverToChannel(
+  ctx: Pick<ServiceContext, 'db' | 'clock' | 'vault' | 'mode' | 'alerting'>,
+  channel: AlertChannelRow,
+  payload: AlertPayload,
+  opts: { resolve?: Resolver } = {},
+): Promise<{ status: 'delivered' } | { status: 'failed'; error: string; permanent: boolean }> {
   const settings = alertSettingsOf(ctx);
   const policy = { allowLoopback: ctx.mode === 'sandbox' };
   const common = { policy, timeoutMs: settings.channelTimeoutMs, resolve: opts.resolve };
-  const payload = alertPayload(alert, job.level, job.reason);
   const cfg = channel.config as Record<string, unknown>;
-  const at = () => new Date(ctx.clock.now());
   try {
     const secret = await openSecretIfExists(ctx, alertChannelSecretId(channel.id));
     if (channel.kind === 'webhook') {
@@ -51,10 +71,7 @@ export async function sendAlertNotification(
     }
   } catch (e) {
     const err = e instanceof ChannelError ? e : new ChannelError('internal_error', false);
-    await insertAlertEvent(ctx.db, { alertId: alert.id, kind: 'delivery_failed', actor: null, data: { channel_id: channel.id, kind: channel.kind, level: job.level, error: err.code, permanent: err.permanent }, at: at() });
-    ctx.logger.warn({ alertId: alert.id, channelId: channel.id, error: err.code }, 'alert notification failed');
     return { status: 'failed', error: err.code, permanent: err.permanent };
   }
-  await insertAlertEvent(ctx.db, { alertId: alert.id, kind: 'delivered', actor: null, data: { channel_id: channel.id, kind: channel.kind, level: job.level }, at: at() });
   return { status: 'delivered' };
 }
