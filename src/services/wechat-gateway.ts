@@ -112,7 +112,14 @@ export class WechatGateway {
       ...(this.#opts.sleep ? { sleep: this.#opts.sleep } : {}),
       ...(this.#opts.onCall ? { onCall: this.#opts.onCall } : {}),
     });
-    const notifications = new NotificationParser({ validator: client.validator, apiV3Key });
+    // During an APIv3 key change the previous key still opens notifications until its window ends.
+    const previous = creds.apiv3KeyPrevious ? { key: ApiV3Key.from(creds.apiv3KeyPrevious.key.reveal()), untilMs: creds.apiv3KeyPrevious.expiresAt.getTime() } : undefined;
+    const clock = this.#opts.clock;
+    const notifications = new NotificationParser({
+      validator: client.validator,
+      apiV3Key,
+      previousKeys: () => (previous && clock.now() < previous.untilMs ? [previous.key] : []),
+    });
     return { merchant, client, notifications, keyStore, webhookSecrets: creds.webhookSecrets.map((s) => s.reveal()) };
   }
 }

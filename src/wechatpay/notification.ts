@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { AEAD_ALGORITHM, openResourceText, type ApiV3Key } from './aead.ts';
-import { WechatPayNotificationError } from './errors.ts';
+import { WechatPayDecryptError, WechatPayNotificationError } from './errors.ts';
 import { transactionSchema, type Transaction } from './transaction-schema.ts';
 import { refundNoticeSchema, type RefundNotice } from './refund-schema.ts';
 import { header, type HeaderBag, type ResponseValidator, type VerifiedHeaders } from './validator.ts';
@@ -44,10 +44,33 @@ const REFUND_EVENTS = new Set(['REFUND.SUCCESS', 'REFUND.ABNORMAL', 'REFUND.CLOS
 export class NotificationParser {
   readonly #validator: ResponseValidator;
   readonly #key: ApiV3Key;
+  readonly #extraKeys: () => readonly ApiV3Key[];
 
-  constructor(opts: { validator: ResponseValidator; apiV3Key: ApiV3Key }) {
+  /**
+   * `previousKeys` (during an APIv3 key change) are tried, in order, only when the current key fails
+   * authentication: notifications WeChat queued before the change were encrypted with the old key.
+   */
+  constructor(opts: { validator: ResponseValidator; apiV3Key: ApiV3Key; previousKeys?: () => readonly ApiV3Key[] }) {
     this.#validator = opts.validator;
     this.#key = opts.apiV3Key;
+    this.#extraKeys = opts.previousKeys ?? (() => []);
+  }
+
+  #open(resource: Parameters<typeof openResourceText>[1]): string {
+    try {
+      return openResourceText(this.#key, resource);
+    } catch (e) {
+      const extra = this.#extraKeys();
+      if (extra.length === 0 || !(e instanceof WechatPayDecryptError) || e.reason !== 'auth_failed') throw e;
+      for (const [i, key] of extra.entries()) {
+        try {
+          return openResourceText(key, resource);
+        } catch (e2) {
+          if (i === extra.length - 1 || !(e2 instanceof WechatPayDecryptError) || e2.reason !== 'auth_failed') throw e2;
+        }
+      }
+      throw e;
+    }
   }
 
   async parse(headers: HeaderBag, rawBody: Buffer): Promise<NotificationEvent> {
@@ -61,7 +84,7 @@ export class NotificationParser {
     if (envelope.resource.algorithm !== AEAD_ALGORITHM) {
       throw new WechatPayNotificationError('unsupported_algorithm', 'notification resource algorithm is not AEAD_AES_256_GCM');
     }
-    const plaintext = openResourceText(this.#key, envelope.resource);
+    const plaintext = this.#open(envelope.resource);
     const base: EventBase = { id: envelope.id, create_time: envelope.create_time, summary: envelope.summary, verified };
     if (envelope.event_type === 'TRANSACTION.SUCCESS') {
       const transaction = parseJson(plaintext, transactionSchema, 'malformed_resource', 'transaction resource');
