@@ -5,6 +5,24 @@
 export type Lang = 'zh-CN' | 'en';
 
 export const ERROR_MESSAGES: Record<string, { 'zh-CN': string; en: string }> = {
+  // Key custody and credentials (issue 4).
+  credential_apiv3_key_length: { 'zh-CN': 'APIv3 密钥必须正好 32 字节。', en: 'The APIv3 key must be exactly 32 bytes.' },
+  credential_apiv3_key_charset: { 'zh-CN': 'APIv3 密钥只能包含可打印 ASCII 字符且不含空格。', en: 'The APIv3 key must be printable ASCII without spaces.' },
+  credential_apiv3_key_unchanged: { 'zh-CN': '新的 APIv3 密钥与当前密钥相同。', en: 'The new APIv3 key is the same as the current one.' },
+  credential_key_pair_mismatch: { 'zh-CN': '私钥与证书不匹配。', en: 'The private key does not belong to this certificate.' },
+  credential_mchid_mismatch: { 'zh-CN': '证书不是签发给该商户号的。', en: 'The certificate was not issued to this merchant id.' },
+  credential_malformed_pem: { 'zh-CN': 'PEM 格式无法解析。', en: 'The PEM cannot be read.' },
+  credential_public_key_id_malformed: { 'zh-CN': '微信支付公钥 ID 格式应为 PUB_KEY_ID_…。', en: 'The WeChat Pay public key id must look like PUB_KEY_ID_….' },
+  credential_private_key_supplied: { 'zh-CN': '此处应上传公钥，却收到了私钥。', en: 'A private key was supplied where a public key belongs.' },
+  credential_serial_unchanged: { 'zh-CN': '该证书已是当前使用的证书。', en: 'This certificate is already the active one.' },
+  credential_nothing_staged: { 'zh-CN': '请先上传新的证书和私钥。', en: 'Stage a new certificate and key first.' },
+  credential_nothing_to_retire: { 'zh-CN': '没有可停用的旧商户私钥。', en: 'There is no previous merchant key to retire.' },
+  credential_public_key_missing: { 'zh-CN': '切换前请先添加微信支付公钥。', en: 'Add the WeChat Pay public key before cutting over.' },
+  master_key_required: { 'zh-CN': '生产模式需要主密钥（ANFU_MASTER_KEY_FILE 或 Vault transit）。', en: 'Live mode needs a master key (ANFU_MASTER_KEY_FILE or Vault transit).' },
+  master_key_development_in_live: { 'zh-CN': '生产模式拒绝使用开发主密钥。', en: 'Live mode refuses the development master key.' },
+  master_key_file_permissions: { 'zh-CN': '主密钥文件只能由所有者读取（chmod 600）。', en: 'The master key file must be readable by its owner only (chmod 600).' },
+  secret_missing: { 'zh-CN': '所需的密钥不存在。', en: 'The requested secret does not exist.' },
+  audit_retention_too_short: { 'zh-CN': '审计日志至少保留 365 天。', en: 'Audit entries are kept at least 365 days.' },
   invalid_request: { 'zh-CN': '请求参数有误。', en: 'The request is invalid.' },
   invalid_json: { 'zh-CN': '请求体不是合法的 JSON。', en: 'The request body is not valid JSON.' },
   not_found: { 'zh-CN': '资源不存在。', en: 'No such resource.' },
