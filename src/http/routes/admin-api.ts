@@ -3,7 +3,10 @@ import type { ServiceContext } from '../../services/context.ts';
 import { csrfKeys } from '../plugins/csrf.ts';
 import { addOperatorAuth } from '../plugins/operator-auth.ts';
 import { addIpRateLimit, DEFAULT_ADMIN_RATE_LIMITS, loginLimiter, type AdminRateLimits } from '../plugins/rate-limit.ts';
+import { registerAdminAuditRoutes } from './admin-audit.ts';
+import { registerAdminAlertRoutes } from './admin-alerts.ts';
 import { registerAdminMerchantRoutes } from './admin-merchants.ts';
+import { registerAdminMonitorRoutes } from './admin-monitors.ts';
 import { registerAdminOperatorRoutes } from './admin-operators.ts';
 import { registerAdminPaymentRoutes } from './admin-payments.ts';
 import { registerAdminRiskRoutes } from './admin-risk.ts';
@@ -28,5 +31,8 @@ export function registerAdminApi(server: FastifyInstance, ctx: ServiceContext, o
     registerAdminMerchantRoutes(scope, ctx);
     registerAdminPaymentRoutes(scope, ctx);
     registerAdminRiskRoutes(scope, ctx);
+    registerAdminAlertRoutes(scope, ctx);
+    registerAdminMonitorRoutes(scope, ctx);
+    registerAdminAuditRoutes(scope, ctx);
   });
 }
