@@ -36,10 +36,9 @@ export async function launchBrowser(): Promise<RunningBrowser> {
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
   });
   // Runs before any page script and outside the page's CSP: records every violation the page causes.
-  await context.addInitScript(() => {
-    const w = window as unknown as { __cspViolations: string[] };
-    w.__cspViolations = [];
-    document.addEventListener('securitypolicyviolation', (e) => w.__cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`));
+  await context.addInitScript({
+    content: `window.__cspViolations = [];
+      document.addEventListener('securitypolicyviolation', (e) => window.__cspViolations.push(e.violatedDirective + ' ' + e.blockedURI));`,
   });
   return {
     context,
@@ -56,7 +55,7 @@ export function watchCsp(page: Page): () => Promise<string[]> {
   page.on('console', (m) => {
     if (/Content Security Policy|Refused to (load|execute|apply)/i.test(m.text())) fromConsole.push(m.text());
   });
-  return async () => [...fromConsole, ...(await page.evaluate(() => (window as unknown as { __cspViolations?: string[] }).__cspViolations ?? []))];
+  return async () => [...fromConsole, ...((await page.evaluate('window.__cspViolations || []')) as string[])];
 }
 
 export async function screenshot(page: Page, name: string): Promise<void> {

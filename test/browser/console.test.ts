@@ -107,7 +107,7 @@ describe.skipIf(skip !== null)('operator console in Chromium', () => {
     expect(csp).not.toContain('unsafe-inline');
     await page.getByRole('heading', { name: '登录控制台' }).waitFor();
     // The stylesheet applied (a CSP block would leave the default body margin and fonts).
-    expect(await page.evaluate(() => getComputedStyle(document.body).margin)).toBe('0px');
+    expect(await page.evaluate('getComputedStyle(document.body).margin')).toBe('0px');
     await screenshot(page, 'login-zh');
     expect(await cspViolations()).toEqual([]);
   });
@@ -115,7 +115,7 @@ describe.skipIf(skip !== null)('operator console in Chromium', () => {
   it('switches language and keeps the choice across a reload', async () => {
     await page.getByTestId('lang-switch').click();
     await page.getByRole('heading', { name: 'Sign in to the console' }).waitFor();
-    expect(await page.evaluate(() => document.documentElement.lang)).toBe('en');
+    expect(await page.evaluate('document.documentElement.lang')).toBe('en');
     await page.reload();
     await page.getByRole('heading', { name: 'Sign in to the console' }).waitFor();
     await screenshot(page, 'login-en');
@@ -191,5 +191,12 @@ describe.skipIf(skip !== null)('operator console in Chromium', () => {
     await page.getByText('会话已过期，请重新登录。').waitFor();
     await page.getByRole('heading', { name: '登录控制台' }).waitFor();
     expect(await cspViolations()).toEqual([]);
+  });
+
+  it('would notice a violation: an injected inline script is refused and reported', async () => {
+    const before = (await cspViolations()).length;
+    await page.evaluate("document.head.appendChild(Object.assign(document.createElement('script'), { textContent: 'window.__ran = 1' }))");
+    await until('the violation report', async () => ((await cspViolations()).length > before ? true : undefined), 5_000);
+    expect(await page.evaluate('window.__ran')).toBeUndefined();
   });
 });
