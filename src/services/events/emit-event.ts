@@ -15,7 +15,8 @@ export type EventType =
   | 'refund.failed'
   | 'payment.integrity_alert'
   | 'payment.review_opened'
-  | 'payment.review_closed';
+  | 'payment.review_closed'
+  | 'credential.expiring';
 
 export interface EmittedEvent {
   id: string;
