@@ -6,6 +6,7 @@ import { addMerchantCommand } from './services/merchants/merchant-cli.ts';
 import { addServeCommand } from './serve-command.ts';
 import { addKeysCommand } from './services/custody/keys-cli.ts';
 import { addAuditCommand } from './audit/audit-cli.ts';
+import { addAdminCommand } from './services/operators/admin-cli.ts';
 
 /**
  * The `anfu` command. Each capability registers its own subcommand from its folder, so this file
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   addServeCommand(program);
   addKeysCommand(program);
   addAuditCommand(program);
+  addAdminCommand(program);
   return program;
 }
 
