@@ -19,6 +19,8 @@ export const configSchema = z.object({
   dataDir: z.string().min(1).default('./data'),
   databaseUrl: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
   redisUrl: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').optional(),
+  /** Namespace of the risk velocity keys in Redis (several gateways or test runs sharing one Redis). */
+  redisKeyPrefix: z.string().regex(/^[A-Za-z0-9:_.-]{1,64}$/, 'must be 1–64 of [A-Za-z0-9:_.-]').default('anfu:risk:'),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Simulator port for the sandbox (0 = any free port). */
   simulatorPort: port.default(0),
@@ -56,6 +58,7 @@ const ENV_KEYS: Record<keyof Config, string> = {
   dataDir: 'ANFU_DATA_DIR',
   databaseUrl: 'DATABASE_URL',
   redisUrl: 'REDIS_URL',
+  redisKeyPrefix: 'ANFU_REDIS_KEY_PREFIX',
   logLevel: 'ANFU_LOG_LEVEL',
   simulatorPort: 'ANFU_SIMULATOR_PORT',
   simulatorTimeScale: 'ANFU_SIMULATOR_TIME_SCALE',

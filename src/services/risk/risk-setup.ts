@@ -14,6 +14,8 @@ import { RiskControl } from './risk-control.ts';
  */
 export interface RiskSetupOptions {
   redisUrl?: string | undefined;
+  /** Namespace of the velocity keys (ANFU_REDIS_KEY_PREFIX, default "anfu:risk:"). */
+  redisKeyPrefix?: string | undefined;
   clock: Clock;
   logger: Logger;
   /** Tests: a prepared store. */
@@ -24,7 +26,7 @@ export interface RiskSetupOptions {
 export async function startRiskControl(db: Kysely<Database>, o: RiskSetupOptions): Promise<RiskControl> {
   const seeded = await seedGlobalRuleSet(db, { id: newId('rs'), rules: [...DEFAULT_RULE_SET.rules], now: new Date(o.clock.now()) });
   if (seeded) o.logger.info({ rules: DEFAULT_RULE_SET.rules.length }, 'seeded the default risk rule set');
-  const store = o.store ?? (o.redisUrl ? await RedisVelocityStore.connect({ url: o.redisUrl, keyPrefix: 'anfu:risk:' }) : new MemoryVelocityStore());
+  const store = o.store ?? (o.redisUrl ? await RedisVelocityStore.connect({ url: o.redisUrl, keyPrefix: o.redisKeyPrefix ?? 'anfu:risk:' }) : new MemoryVelocityStore());
   o.logger.info({ store: store.kind }, 'risk velocity store ready');
   return new RiskControl({ store, clock: o.clock, logger: o.logger, ...(o.cacheTtlMs !== undefined ? { cacheTtlMs: o.cacheTtlMs } : {}) });
 }
