@@ -95,7 +95,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const publicUrl = (config.publicUrl ?? `http://${config.host}:${config.port}`).replace(/\/$/, '');
   const ctx: ServiceContext = { db: database.db, clock, logger, mode: config.mode, publicUrl, wechat, jobs, vault };
   ctx.alerting = { ...DEFAULT_ALERT_SETTINGS, cooldownMs: config.alertCooldownMinutes * 60_000, escalateAfterMs: config.alertEscalateMinutes * 60_000, wecomBaseUrl: config.wecomRobotBaseUrl };
-  ctx.risk = await startRiskControl(database.db, { redisUrl: config.redisUrl, clock, logger, ...overrides.risk });
+  ctx.risk = await startRiskControl(database.db, { redisUrl: config.redisUrl, redisKeyPrefix: config.redisKeyPrefix, clock, logger, ...overrides.risk });
 
   const state = { draining: false };
   const server = buildHttpServer({ logger, live: config.mode === 'live', trustProxy: config.trustProxy });
@@ -108,7 +108,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   if (config.mode === 'live' && !config.metricsToken) logger.warn('ANFU_METRICS_TOKEN is not set: /metrics answers 401 in live mode');
   registerAdminApi(server, ctx, overrides.admin);
   registerConsoleRoutes(server);
-  const workers = overrides.workers === false ? undefined : await startWorkers(ctx, { ...overrides.workerOptions, effects: moneyEffects });
+  const workers = overrides.workers === false ? undefined : await startWorkers(ctx, { auditRetentionDays: config.auditRetentionDays, ...overrides.workerOptions, effects: moneyEffects });
   if (overrides.workers !== false) await startAlertNotifyWorker(ctx);
   const monitors = overrides.workers === false ? undefined : startMonitorLoop(ctx, { intervalMs: config.monitorIntervalMs, ...overrides.monitors });
   const reviewSla = overrides.workers === false ? undefined : startReviewSlaSweeper(ctx, overrides.risk?.slaSweepMs);

@@ -4,6 +4,7 @@ import type { NotificationEffects } from '../services/notifications/effects.ts';
 import { reprocessNotification } from '../services/notifications/reprocess-notification.ts';
 import { runPaymentQuery, runRefundQuery } from './follow-up-jobs.ts';
 import { sweepOnce, type SweepOptions } from './follow-up-sweep.ts';
+import { runHourlyCustody } from '../services/custody/hourly-custody.ts';
 import { QUEUES } from './queues.ts';
 import { startWebhookDeliverWorker, type WebhookWorkerOptions } from './webhook-deliver-worker.ts';
 
@@ -18,6 +19,8 @@ export interface WorkerOptions {
   effects: NotificationEffects;
   /** Sweep period (default 5 s). */
   sweepIntervalMs?: number;
+  /** Audit retention for the hourly purge (config ANFU_AUDIT_RETENTION_DAYS); no purge when undefined. */
+  auditRetentionDays?: number;
   /** Idempotency-key purge period (default 1 h). */
   purgeIntervalMs?: number;
   pollingIntervalSeconds?: number;
@@ -57,6 +60,7 @@ export async function startWorkers(ctx: ServiceContext, opts: WorkerOptions): Pr
         const purge = Date.now() - lastPurge >= purgeMs;
         if (purge) lastPurge = Date.now();
         await sweepOnce(ctx, opts.sweep, purge);
+        if (purge) await runHourlyCustody(ctx, { auditRetentionDays: opts.auditRetentionDays });
       } catch (err) {
         ctx.logger.error({ err }, 'follow-up sweep failed');
       } finally {
