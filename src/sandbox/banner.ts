@@ -6,6 +6,7 @@ import { DEVELOPMENT_KEK_FILE } from '../services/custody/kms-from-config.ts';
 export function describeSandbox(file: SandboxFile, filePath: string): string {
   const rows: Array<[string, string]> = [
     ['Demo shop', file.demo_shop_url],
+    ...(file.console_url ? ([['Console', `${file.console_url} (${file.admin_email}; password and TOTP secret in sandbox.json)`]] as Array<[string, string]>) : []),
     ['Webhook inbox', file.webhook_inbox_url],
     ['Gateway API', file.gateway_url],
     ['Health', `${file.gateway_url}/readyz`],

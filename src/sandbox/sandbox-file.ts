@@ -4,8 +4,9 @@ import { z } from 'zod';
 
 /**
  * `<data dir>/sandbox.json`: what a developer (or a test) needs to talk to a running sandbox. It holds
- * the demo merchant's API key in clear, which is why it exists only in sandbox mode, is written with
- * mode 0600, and is the *only* place that key is kept (the database stores its SHA-256, as for every key).
+ * the demo merchant's API key (and the sandbox console owner's password and TOTP seed) in clear, which
+ * is why it exists only in sandbox mode, is written with mode 0600, and is the *only* place that key
+ * is kept (the database stores its SHA-256, as for every key).
  */
 export const sandboxFileSchema = z.object({
   gateway_url: z.url(),
@@ -15,6 +16,11 @@ export const sandboxFileSchema = z.object({
   merchant_api_key: z.string().regex(/^sk_test_[A-Za-z0-9]{44}$/),
   demo_shop_url: z.url(),
   webhook_inbox_url: z.url(),
+  // The console's sandbox owner (sandbox-admin.ts): optional so a file from an older version still reads.
+  console_url: z.url().optional(),
+  admin_email: z.email().optional(),
+  admin_password: z.string().min(12).optional(),
+  admin_totp_secret: z.string().regex(/^[A-Z2-7]{16,128}$/).optional(),
 });
 
 export type SandboxFile = z.infer<typeof sandboxFileSchema>;

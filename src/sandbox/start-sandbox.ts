@@ -11,6 +11,7 @@ import { registerDemoShopRoutes } from '../http/routes/demo-shop.ts';
 import { registerDemoWebhookRoutes } from '../http/routes/demo-webhooks.ts';
 import { ensureDemoMerchant } from './demo-merchant.ts';
 import { createDemoPayment } from './demo-payment.ts';
+import { ensureSandboxAdmin } from './sandbox-admin.ts';
 import { freePort } from './free-port.ts';
 import { readSandboxFile, writeSandboxFile, type SandboxFile } from './sandbox-file.ts';
 
@@ -73,6 +74,8 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
       ...(previous ? { previousApiKey: previous.merchant_api_key } : {}),
     });
 
+    const admin = await ensureSandboxAdmin(ctx, previous);
+
     registerPayerPages(app.server, ctx, { retryUrlFor: (merchantId) => (merchantId === demo.merchantId ? `${gatewayUrl}/demo` : null) });
     const server = app.server;
     registerDemoShopRoutes(server, {
@@ -93,6 +96,10 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
       merchant_api_key: demo.apiKey,
       demo_shop_url: `${gatewayUrl}/demo`,
       webhook_inbox_url: `${gatewayUrl}/demo/webhooks`,
+      console_url: `${gatewayUrl}/console`,
+      admin_email: admin.email,
+      admin_password: admin.password,
+      admin_totp_secret: admin.totpSecret,
     };
     const filePath = await writeSandboxFile(dataDir, file);
     const running = app;

@@ -6,7 +6,11 @@ import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.ts';
 import { startSandbox, type RunningSandbox } from '../../src/sandbox/start-sandbox.ts';
-import { readSandboxFile } from '../../src/sandbox/sandbox-file.ts';
+import { readSandboxFile, type SandboxFile } from '../../src/sandbox/sandbox-file.ts';
+import { ensureSandboxAdmin } from '../../src/sandbox/sandbox-admin.ts';
+import { Secret } from '../../src/lib/secret.ts';
+import { totpCode } from '../../src/operators/totp.ts';
+import type { ServiceContext } from '../../src/services/context.ts';
 
 /**
  * The two-command sandbox end to end, as a developer's browser would use it: the demo shop orders on
@@ -66,6 +70,19 @@ async function buy(gatewayUrl: string): Promise<{ h5Url: string; paymentId: stri
   return { h5Url, paymentId: paymentId!, launchPage: res.text };
 }
 
+/** Signs in to the admin API with sandbox.json's owner, a TOTP code computed from its secret at `atMs`. */
+async function consoleLogin(file: SandboxFile, atMs: number) {
+  const code = await totpCode(new Secret(file.admin_totp_secret!), atMs);
+  const res = await request(`${file.gateway_url}/admin/api/session`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: file.admin_email, password: file.admin_password, totp: code }),
+  });
+  const body = (await res.body.json()) as { role?: string; setup_required?: string[]; csrf_token?: string; error?: { code: string } };
+  const cookie = String(res.headers['set-cookie'] ?? '').split(';')[0]!;
+  return { status: res.statusCode, body, cookie };
+}
+
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'anfu-sandbox-'));
   sandbox = await start();
@@ -90,6 +107,21 @@ describe('npm start sandbox', () => {
     expect(list.status).toBe(200);
     const unauth = await get(`${file!.gateway_url}/v1/payments`, { authorization: 'Bearer sk_test_wrong' });
     expect(unauth.status).toBe(401);
+  });
+
+  it('has a console owner from the first start: sandbox.json holds console_url, e-mail, password and TOTP secret that sign in', async () => {
+    const file = sandbox!.file;
+    expect(file.console_url).toBe(`${file.gateway_url}/console`);
+    expect(file.admin_email).toMatch(/@/);
+    expect(file.admin_password!.length).toBeGreaterThanOrEqual(12);
+    expect(file.admin_totp_secret).toMatch(/^[A-Z2-7]{16,}$/);
+    const noCode = await request(`${file.gateway_url}/admin/api/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: file.admin_email, password: file.admin_password }) });
+    expect(((await noCode.body.json()) as { error: { code: string } }).error.code).toBe('totp_required');
+    const login = await consoleLogin(file, Date.now());
+    expect([login.status, login.body.role, login.body.setup_required]).toEqual([201, 'owner', []]);
+    const dash = await get(`${file.gateway_url}/admin/api/dashboard`, { cookie: login.cookie });
+    expect(dash.status).toBe(200);
+    await expect(ensureSandboxAdmin({ ...sandbox!.app.ctx, mode: 'live' } as ServiceContext, undefined)).rejects.toThrow(/sandbox mode only/);
   });
 
   it('buys on the demo shop, pays at the cashier with a Referer, and the return page and webhook inbox see the payment', async () => {
@@ -157,6 +189,9 @@ describe('npm start sandbox', () => {
     sandbox = await start();
     expect(sandbox.file.merchant_id).toBe(before.merchant_id);
     expect(sandbox.file.merchant_api_key).toBe(before.merchant_api_key);
+    // The same console owner, not a second one; the next TOTP step signs in (the previous one was used).
+    expect([sandbox.file.admin_email, sandbox.file.admin_password, sandbox.file.admin_totp_secret]).toEqual([before.admin_email, before.admin_password, before.admin_totp_secret]);
+    expect((await consoleLogin(sandbox.file, Date.now() + 30_000)).status).toBe(201);
     const list = await get(`${sandbox.file.gateway_url}/v1/payments`, { authorization: `Bearer ${sandbox.file.merchant_api_key}` });
     expect(list.status).toBe(200);
     // The merchant now points at the simulator's new address, so ordering still works.
