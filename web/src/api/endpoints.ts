@@ -1,5 +1,5 @@
 import { api, withQuery, type Query } from './client.ts';
-import type { ApiKey, AuditVerification, BacktestResult, Operator } from './types.ts';
+import type { ApiKey, AuditVerification, BacktestResult, Operator, Rule, RuleSet, RuleSetError } from './types.ts';
 
 /**
  * Every admin API path the console uses, in one place, so a route that moves is changed once.
@@ -15,12 +15,12 @@ export const paths = {
   merchant: (id: string) => `/merchants/${enc(id)}`,
   apiKeys: (m: string) => `/merchants/${enc(m)}/api-keys`,
   webhookEndpoint: (m: string) => `/merchants/${enc(m)}/webhook-endpoint`,
-  deliveries: (m: string, q: Query) => withQuery(`/merchants/${enc(m)}/deliveries`, q),
+  deliveries: (m: string, q: Query) => withQuery(`/merchants/${enc(m)}/events`, q),
   audit: (q: Query) => withQuery('/audit', q),
   operators: () => '/operators',
   reviews: (q: Query) => withQuery('/reviews', q),
   alerts: (q: Query) => withQuery('/alerts', q),
-  rules: () => '/rules',
+  ruleSets: () => '/risk/rule-sets',
   keys: () => '/keys',
 };
 
@@ -28,7 +28,7 @@ export const actions = {
   queryPayment: (id: string) => api<unknown>('POST', `/payments/${enc(id)}/query`, {}),
   closePayment: (id: string) => api<unknown>('POST', `/payments/${enc(id)}/close`, {}),
   refundPayment: (id: string, amount: number, reason: string) => api<unknown>('POST', `/payments/${enc(id)}/refunds`, { amount, ...(reason ? { reason } : {}) }),
-  createApiKey: (m: string, label: string) => api<{ key?: string; api_key?: string; secret?: string; item?: ApiKey }>('POST', `/merchants/${enc(m)}/api-keys`, label ? { label } : {}),
+  createApiKey: (m: string, label: string) => api<ApiKey & { token?: string; key?: string }>('POST', `/merchants/${enc(m)}/api-keys`, label ? { label } : {}),
   revokeApiKey: (m: string, keyId: string) => api<unknown>('DELETE', `/merchants/${enc(m)}/api-keys/${enc(keyId)}`),
   saveWebhookEndpoint: (m: string, url: string) => api<unknown>('PUT', `/merchants/${enc(m)}/webhook-endpoint`, { url }),
   rotateWebhookSecret: (m: string) => api<{ secret?: string; webhook_secret?: string }>('POST', `/merchants/${enc(m)}/webhook-endpoint/rotate-secret`, {}),
@@ -40,7 +40,11 @@ export const actions = {
   decideReview: (id: string, decision: 'approve' | 'reject', note: string) => api<unknown>('POST', `/reviews/${enc(id)}/${decision}`, note ? { note } : {}),
   ackAlert: (id: string) => api<unknown>('POST', `/alerts/${enc(id)}/acknowledge`, {}),
   resolveAlert: (id: string) => api<unknown>('POST', `/alerts/${enc(id)}/resolve`, {}),
-  validateRule: (expression: string) => api<{ ok?: boolean; valid?: boolean; errors?: { message: string; line?: number; column?: number }[]; error?: string }>('POST', '/rules/validate', { expression }),
-  backtestRule: (expression: string) => api<BacktestResult>('POST', '/rules/backtest', { expression }),
-  publishRule: (body: { name: string; expression: string; action: string }) => api<unknown>('POST', '/rules', body),
+  validateRules: (rules: Rule[]) => api<{ valid: boolean; errors: RuleSetError[] }>('POST', '/risk/rule-sets/validate', { rules }),
+  backtestRules: (rules: Rule[], days: number) => api<BacktestResult>('POST', '/risk/backtest', { merchant_id: null, draft_rule_set: { rules }, days }),
+  /** Publishing is two steps on the server: a draft (validated again), then its publication. */
+  publishRules: async (rules: Rule[], note: string) => {
+    const draft = await api<RuleSet>('POST', '/risk/rule-sets', { merchant_id: null, rules, ...(note ? { note } : {}) });
+    return api<RuleSet>('POST', `/risk/rule-sets/${enc(draft.id)}/publish`, {});
+  },
 };

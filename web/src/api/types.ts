@@ -30,13 +30,12 @@ export interface Payment {
   paid_at?: string | null;
 }
 
+/** As the admin API sends it: `source` payment | refund | webhook | webhook_delivery (risk decisions are merged in by the console). */
 export interface TimelineEntry {
   at: string;
+  source: string;
   kind: string;
-  title?: string;
-  summary?: string;
-  outcome?: string;
-  detail?: unknown;
+  data?: Record<string, unknown>;
 }
 
 export interface PaymentDetail {
@@ -45,14 +44,16 @@ export interface PaymentDetail {
 }
 
 export interface Dashboard {
-  payments: number;
-  paid: number;
-  amount_paid: number;
+  period?: { from: string; to: string };
+  volume: number;
+  paid_count: number;
+  paid_amount: number;
+  refunded_amount?: number;
   success_rate: number | null;
   funnel: { created: number; cashier: number; paid: number };
   open_reviews: number | null;
   open_alerts: number | null;
-  series: { day: string; payments: number; paid: number; amount_paid: number }[];
+  series: { day: string; created: number; paid: number; paid_amount: number }[];
 }
 
 export interface Merchant {
@@ -67,11 +68,14 @@ export interface Merchant {
 
 export interface ApiKey {
   id: string;
-  prefix: string;
+  hint?: string;
   label?: string | null;
-  created_at: string;
+  created_at?: string;
+  createdAt?: string;
   last_used_at?: string | null;
+  lastUsedAt?: string | null;
   revoked_at?: string | null;
+  revokedAt?: string | null;
 }
 
 export interface WebhookEndpoint {
@@ -79,15 +83,13 @@ export interface WebhookEndpoint {
   secrets?: { id?: string; created_at?: string; expires_at?: string | null }[];
 }
 
+/** One outbox event of the merchant's delivery log. */
 export interface Delivery {
   id: string;
-  event_id?: string;
-  event_type?: string;
-  status: string;
-  attempts?: number;
+  type: string;
   created_at: string;
-  last_attempt_at?: string | null;
-  response_status?: number | null;
+  attempts: number;
+  last_status: string | null;
 }
 
 export interface AuditEntry {
@@ -121,40 +123,69 @@ export interface Operator {
 export interface Review {
   id: string;
   payment_id: string;
-  merchant_id?: string;
-  amount?: number;
-  reasons?: string[];
-  state: string;
-  claimed_by?: string | null;
+  merchant_id: string;
+  status: string;
+  reason: string | null;
+  assignee: string | null;
   due_at: string;
+  sla_breached?: boolean;
   created_at: string;
 }
 
 export interface Alert {
   id: string;
-  monitor?: string;
-  title?: string;
-  message?: string;
+  source?: string;
+  title: string;
   severity: string;
-  state: string;
-  opened_at?: string;
-  created_at?: string;
+  status: string;
+  count?: number;
+  first_seen_at?: string;
+  last_seen_at?: string;
 }
 
+/** A risk rule as stored in a rule set (src/risk/rule.ts). */
 export interface Rule {
   id: string;
-  name: string;
   expression: string;
-  action: string;
-  mode?: string;
-  version?: number;
+  action: 'allow' | 'review' | 'block';
+  score: number;
+  reason: { 'zh-CN': string; en: string };
+  priority?: number;
   enabled?: boolean;
+  mode?: 'active' | 'shadow';
+}
+
+export interface RuleSet {
+  id: string;
+  merchant_id: string | null;
+  version: number;
+  status: string;
+  rules: Rule[];
+  published_at: string | null;
+}
+
+export interface RuleSetError {
+  code: string;
+  rule_id?: string;
+  path: string;
+  message: string;
+  position?: { offset: number; line: number; column: number };
+}
+
+interface BacktestSide {
+  rule_set_version: number;
+  pre_order: Record<string, number>;
+  post_payment: Record<string, number>;
+  rule_hits: Record<string, number>;
+  shadow_hits: Record<string, number>;
 }
 
 export interface BacktestResult {
-  total: number;
-  matched: number;
-  samples?: { payment_id: string; amount?: number }[];
+  payments: number;
+  days: number;
+  draft: BacktestSide;
+  active: BacktestSide;
+  changed: Record<string, Record<string, number>>;
 }
 
 export interface KeyStatus {

@@ -5,7 +5,7 @@ export const NAV_ITEMS: { to: string; label: MessageKey; permission: string }[] 
   { to: '/', label: 'nav.dashboard', permission: 'dashboard.read' },
   { to: '/payments', label: 'nav.payments', permission: 'payments.read' },
   { to: '/reviews', label: 'nav.reviews', permission: 'reviews.read' },
-  { to: '/alerts', label: 'nav.alerts', permission: 'dashboard.read' },
+  { to: '/alerts', label: 'nav.alerts', permission: 'alerts.read' },
   { to: '/rules', label: 'nav.rules', permission: 'rules.read' },
   { to: '/merchants', label: 'nav.merchants', permission: 'merchants.read' },
   { to: '/keys', label: 'nav.keys', permission: 'keys.manage' },

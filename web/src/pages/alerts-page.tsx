@@ -16,7 +16,7 @@ export function AlertsPage() {
   const items = list.data === undefined ? undefined : asPage<Alert>(list.data).items;
   const ack = useAction(actions.ackAlert);
   const resolve = useAction(actions.resolveAlert);
-  const allowed = can('reviews.decide');
+  const allowed = can('alerts.manage');
   return (
     <section aria-labelledby="al-h">
       <h1 id="al-h">{t('alert.title')}</h1>
@@ -40,18 +40,18 @@ export function AlertsPage() {
               {items.map((a) => (
                 <tr key={a.id}>
                   <td>{a.severity}</td>
-                  <td>{a.title ?? a.monitor ?? a.message ?? a.id}</td>
+                  <td>{a.title}</td>
                   <td>
-                    <StatusBadge status={a.state} prefix="alert.state." />
+                    <StatusBadge status={a.status} prefix="alert.state." />
                   </td>
-                  <td>{formatTime(a.opened_at ?? a.created_at)}</td>
+                  <td>{formatTime(a.last_seen_at ?? a.first_seen_at)}</td>
                   <td className="button-row">
-                    {a.state === 'open' && (
+                    {a.status === 'open' && (
                       <button type="button" disabled={!allowed} onClick={async () => (await ack.run(a.id)) !== undefined && list.reload()}>
                         {t('alert.ack')}
                       </button>
                     )}
-                    {a.state !== 'resolved' && (
+                    {a.status !== 'resolved' && (
                       <button type="button" disabled={!allowed} onClick={async () => (await resolve.run(a.id)) !== undefined && list.reload()}>
                         {t('alert.resolve')}
                       </button>

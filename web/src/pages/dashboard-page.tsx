@@ -14,7 +14,10 @@ const RANGES = [1, 7, 30] as const;
 export function DashboardPage() {
   const { t } = useI18n();
   const [days, setDays] = useState<(typeof RANGES)[number]>(7);
-  const { data, error, loading, reload } = useApi<Dashboard>(paths.dashboard({ days }));
+  // The period ends now (rounded to the minute, so re-renders do not refetch) and spans `days` days.
+  const [to] = useState(() => new Date(Math.floor(Date.now() / 60_000) * 60_000));
+  const from = new Date(to.getTime() - days * 86_400_000);
+  const { data, error, loading, reload } = useApi<Dashboard>(paths.dashboard({ from: from.toISOString(), to: to.toISOString() }));
   return (
     <section aria-labelledby="dash-h">
       <div className="page-head">
@@ -43,8 +46,8 @@ function DashboardBody({ d }: { d: Dashboard }) {
   return (
     <>
       <div className="stats">
-        <StatCard label={t('dash.volume')} value={String(d.payments ?? 0)} testId="stat-volume" />
-        <StatCard label={t('dash.amount')} value={formatFen(d.amount_paid ?? 0)} testId="stat-amount" />
+        <StatCard label={t('dash.volume')} value={String(d.volume ?? 0)} testId="stat-volume" />
+        <StatCard label={t('dash.amount')} value={formatFen(d.paid_amount ?? 0)} testId="stat-amount" />
         <StatCard label={t('dash.successRate')} value={formatRate(d.success_rate)} testId="stat-success" />
         <StatCard label={t('dash.openReviews')} value={d.open_reviews === null || d.open_reviews === undefined ? '—' : String(d.open_reviews)} />
         <StatCard label={t('dash.openAlerts')} value={d.open_alerts === null || d.open_alerts === undefined ? '—' : String(d.open_alerts)} />
@@ -58,8 +61,8 @@ function DashboardBody({ d }: { d: Dashboard }) {
             { label: t('dash.funnel.paid'), value: d.funnel?.paid ?? 0 },
           ]}
         />
-        <BarChart title={t('dash.perDay')} bars={series.map((s) => ({ label: s.day, value: s.payments }))} format={(v) => String(Math.round(v))} />
-        <BarChart title={t('dash.amountPerDay')} bars={series.map((s) => ({ label: s.day, value: s.amount_paid }))} format={(v) => formatFen(Math.round(v))} />
+        <BarChart title={t('dash.perDay')} bars={series.map((s) => ({ label: s.day, value: s.created }))} format={(v) => String(Math.round(v))} />
+        <BarChart title={t('dash.amountPerDay')} bars={series.map((s) => ({ label: s.day, value: s.paid_amount }))} format={(v) => formatFen(Math.round(v))} />
       </div>
     </>
   );

@@ -20,7 +20,7 @@ export function MerchantApiKeys({ merchantId }: { merchantId: string }) {
   const [revoking, setRevoking] = useState<ApiKey | null>(null);
   const create = useAction(actions.createApiKey);
   const revoke = useAction(actions.revokeApiKey);
-  const created = create.result ? (create.result.key ?? create.result.api_key ?? create.result.secret) : undefined;
+  const created = create.result ? (create.result.token ?? create.result.key) : undefined;
   return (
     <section aria-labelledby="keys-h" className="card">
       <h2 id="keys-h">{t('mer.keys')}</h2>
@@ -60,13 +60,13 @@ export function MerchantApiKeys({ merchantId }: { merchantId: string }) {
             {keys.map((k) => (
               <tr key={k.id}>
                 <td>
-                  <code>{k.prefix}…</code>
+                  <code>{k.hint ?? k.id}</code>
                 </td>
                 <td>{k.label ?? ''}</td>
-                <td>{formatTime(k.created_at)}</td>
-                <td>{formatTime(k.last_used_at)}</td>
+                <td>{formatTime(k.created_at ?? k.createdAt)}</td>
+                <td>{formatTime(k.last_used_at ?? k.lastUsedAt)}</td>
                 <td>
-                  {k.revoked_at ? (
+                  {(k.revoked_at ?? k.revokedAt) ? (
                     t('mer.keyRevoked')
                   ) : (
                     <button type="button" className="danger" disabled={!can('api_keys.manage')} onClick={() => setRevoking(k)}>
@@ -91,7 +91,7 @@ export function MerchantApiKeys({ merchantId }: { merchantId: string }) {
           list.reload();
         }}
       >
-        <p>{t('mer.keyRevokeConfirm', { prefix: revoking?.prefix ?? '' })}</p>
+        <p>{t('mer.keyRevokeConfirm', { prefix: revoking?.hint ?? revoking?.id ?? '' })}</p>
       </ConfirmDialog>
     </section>
   );

@@ -50,10 +50,10 @@ export function MerchantDeliveries({ merchantId }: { merchantId: string }) {
                 {page.items.map((d) => (
                   <tr key={d.id}>
                     <td>
-                      {d.event_type ?? ''} <code>{d.event_id ?? d.id}</code>
+                      {d.type} <code>{d.id}</code>
                     </td>
                     <td>
-                      <StatusBadge status={d.status} prefix="delivery." />
+                      {d.last_status ? <StatusBadge status={d.last_status} prefix="delivery." /> : '—'}
                     </td>
                     <td className="num">{d.attempts ?? '—'}</td>
                     <td>{formatTime(d.created_at)}</td>
@@ -63,7 +63,7 @@ export function MerchantDeliveries({ merchantId }: { merchantId: string }) {
                         disabled={!can('webhooks.manage') || redeliver.busy}
                         onClick={async () => {
                           setDone(undefined);
-                          if (await redeliver.run(merchantId, d.event_id ?? d.id)) {
+                          if (await redeliver.run(merchantId, d.id)) {
                             setDone(t('mer.redelivered'));
                             list.reload();
                           }

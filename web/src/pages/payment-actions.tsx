@@ -47,7 +47,7 @@ export function PaymentActions({ payment, changed }: { payment: Payment; changed
             {t('pay.close')}
           </button>
         )}
-        {refundable > 0 && ['paid', 'partially_refunded'].includes(payment.status) && (
+        {refundable > 0 && ['succeeded', 'partially_refunded'].includes(payment.status) && (
           <button type="button" className="danger" disabled={!can('refunds.create')} onClick={() => setOpen('refund')}>
             {t('pay.refund')}
           </button>

@@ -10,7 +10,7 @@ import { useI18n } from '../i18n/i18n-context.tsx';
 import { formatFen } from '../lib/money.ts';
 import { Link } from '../lib/router.tsx';
 
-const STATUSES = ['created', 'pending', 'paid', 'closed', 'refunded', 'partially_refunded', 'failed', 'held'] as const;
+const STATUSES = ['created', 'pending', 'succeeded', 'closed', 'failed', 'partially_refunded', 'refunded'] as const;
 
 interface Filters {
   q: string;
@@ -20,13 +20,30 @@ interface Filters {
 }
 const EMPTY: Filters = { q: '', status: '', from: '', to: '' };
 
+/** Dates are whole days in the operator's time zone; the API takes an ISO instant range [gte, lt). */
+function searchQuery(f: Filters, cursor: string | null) {
+  const day = (d: string, plus = 0) => {
+    const x = new Date(`${d}T00:00:00`);
+    x.setDate(x.getDate() + plus);
+    return x.toISOString();
+  };
+  return {
+    q: f.q.trim(),
+    status: f.status,
+    created_gte: f.from ? day(f.from) : undefined,
+    created_lt: f.to ? day(f.to, 1) : undefined,
+    starting_after: cursor,
+    limit: 50,
+  };
+}
+
 /** Search and filters, the list, cursor paging. */
 export function PaymentsPage() {
   const { t, formatTime } = useI18n();
   const [draft, setDraft] = useState<Filters>(EMPTY);
   const [filters, setFilters] = useState<Filters>(EMPTY);
   const [cursor, setCursor] = useState<string | null>(null);
-  const { data, error, loading, reload } = useApi<unknown>(paths.payments({ ...filters, cursor, limit: 50 }));
+  const { data, error, loading, reload } = useApi<unknown>(paths.payments(searchQuery(filters, cursor)));
   const page = data === undefined ? undefined : asPage<Payment>(data);
   const submit = (e: FormEvent) => {
     e.preventDefault();

@@ -10,7 +10,6 @@ import { Field } from '../components/field.tsx';
 import { ActionResult, ErrorState, Loading } from '../components/page-state.tsx';
 import { SlaCountdown } from '../components/sla-countdown.tsx';
 import { useI18n } from '../i18n/i18n-context.tsx';
-import { formatFen } from '../lib/money.ts';
 import { Link } from '../lib/router.tsx';
 
 type Decision = { review: Review; decision: 'approve' | 'reject' } | null;
@@ -19,7 +18,7 @@ type Decision = { review: Review; decision: 'approve' | 'reject' } | null;
 export function ReviewsPage() {
   const { t } = useI18n();
   const { can } = useSession();
-  const list = useApi<unknown>(paths.reviews({ state: 'open' }));
+  const list = useApi<unknown>(paths.reviews({}));
   const items = list.data === undefined ? undefined : asPage<Review>(list.data).items;
   const claim = useAction(actions.claimReview);
   const decide = useAction(actions.decideReview);
@@ -43,17 +42,16 @@ export function ReviewsPage() {
           <li key={r.id} className="card review">
             <div className="review-head">
               <Link to={`/payments/${encodeURIComponent(r.payment_id)}`}>{r.payment_id}</Link>
-              {r.amount !== undefined && <strong>{formatFen(r.amount)}</strong>}
               <SlaCountdown dueAt={r.due_at} now={now} />
             </div>
-            {r.reasons?.length ? (
+            {r.reason ? (
               <p>
-                {t('rev.reason')}: {r.reasons.join(', ')}
+                {t('rev.reason')}: {r.reason}
               </p>
             ) : null}
-            <p className="muted">{r.claimed_by ? t('rev.claimedBy', { who: r.claimed_by }) : t('rev.unclaimed')}</p>
+            <p className="muted">{r.assignee ? t('rev.claimedBy', { who: r.assignee }) : t('rev.unclaimed')}</p>
             <div className="button-row">
-              {!r.claimed_by && (
+              {!r.assignee && (
                 <button type="button" disabled={!allowed || claim.busy} onClick={async () => (await claim.run(r.id)) !== undefined && list.reload()}>
                   {t('rev.claim')}
                 </button>

@@ -1,94 +1,103 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { actions, paths } from '../api/endpoints.ts';
 import { asPage } from '../api/normalize.ts';
 import { useSession } from '../api/session.tsx';
-import type { Rule } from '../api/types.ts';
+import type { Rule, RuleSet } from '../api/types.ts';
 import { useAction } from '../api/use-action.ts';
 import { useApi } from '../api/use-api.ts';
 import { ConfirmDialog } from '../components/confirm-dialog.tsx';
-import { ActionResult, ErrorState } from '../components/page-state.tsx';
+import { ActionResult, ErrorState, Loading } from '../components/page-state.tsx';
 import { useI18n } from '../i18n/i18n-context.tsx';
+import { activeRuleSet, ruleIdFrom, withRule } from '../lib/rule-draft.ts';
+import { BacktestView } from './rules-backtest.tsx';
+import { RulesTable } from './rules-table.tsx';
 
-const ACTIONS = ['review', 'block', 'allow', 'flag'];
+const ACTIONS: Rule['action'][] = ['review', 'block', 'allow'];
 
-/** Published rules; an editor that validates CEL on the server as you type, backtests, then publishes. */
+/**
+ * The published global rule set, and an editor for one rule: the server compiles the whole draft as
+ * you type (errors with line and column), backtests it against stored payments, and publishes it as
+ * a new version after confirmation.
+ */
 export function RulesPage() {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   const { can } = useSession();
-  const list = useApi<unknown>(paths.rules());
-  const rules = list.data === undefined ? undefined : asPage<Rule>(list.data).items;
+  const list = useApi<unknown>(paths.ruleSets());
+  const active = list.data === undefined ? undefined : activeRuleSet(asPage<RuleSet>(list.data).items);
   const [name, setName] = useState('');
   const [expression, setExpression] = useState('');
-  const [action, setAction] = useState('review');
+  const [action, setAction] = useState<Rule['action']>('review');
+  const [mode, setMode] = useState<'active' | 'shadow'>('shadow');
   const [confirm, setConfirm] = useState(false);
   const [published, setPublished] = useState<string>();
-  const validate = useAction(actions.validateRule);
-  const backtest = useAction(actions.backtestRule);
-  const publish = useAction(actions.publishRule);
+  const validate = useAction(actions.validateRules);
+  const backtest = useAction(actions.backtestRules);
+  const publish = useAction(actions.publishRules);
+  const draft = useMemo<Rule[]>(() => {
+    const reason = name.trim() || 'rule';
+    return withRule(active?.rules ?? [], { id: ruleIdFrom(name), expression, action, score: 50, reason: { 'zh-CN': reason, en: reason }, mode });
+  }, [active, name, expression, action, mode]);
   const runValidate = validate.run;
-  // Inline validation: debounced, so the server compiles at most every 400 ms while typing.
+  // Inline validation, debounced: at most one compile on the server every 400 ms while typing.
   useEffect(() => {
     if (!expression.trim()) return;
-    const h = setTimeout(() => void runValidate(expression), 400);
+    const h = setTimeout(() => void runValidate(draft), 400);
     return () => clearTimeout(h);
-  }, [expression, runValidate]);
-  const v = validate.result;
-  const problems = v ? (v.errors?.map((e) => e.message) ?? (v.error ? [v.error] : [])) : [];
-  const valid = v !== undefined && (v.ok ?? v.valid ?? problems.length === 0) && problems.length === 0;
+  }, [draft, expression, runValidate]);
+  const problems = validate.result?.errors ?? [];
+  const valid = validate.result?.valid === true;
   const manage = can('rules.manage');
   return (
     <section aria-labelledby="rules-h">
       <h1 id="rules-h">{t('rules.title')}</h1>
+      {list.loading && !list.data && <Loading />}
       {list.error && <ErrorState error={list.error} retry={list.reload} />}
-      {rules && (
-        <ul className="cards">
-          {rules.map((r) => (
-            <li key={r.id} className="card">
-              <strong>{r.name}</strong> · {r.action} {r.mode ? `· ${r.mode}` : ''}
-              <pre className="code">{r.expression}</pre>
-            </li>
-          ))}
-        </ul>
-      )}
+      {active && <RulesTable set={active} lang={lang} />}
       <form className="card editor" onSubmit={(e) => e.preventDefault()}>
         <label>
           {t('rules.name')}
-          <input value={name} onChange={(e) => setName(e.target.value)} />
+          <input value={name} maxLength={64} onChange={(e) => setName(e.target.value)} />
         </label>
-        <label>
-          {t('rules.action')}
-          <select value={action} onChange={(e) => setAction(e.target.value)}>
-            {ACTIONS.map((a) => (
-              <option key={a}>{a}</option>
-            ))}
-          </select>
-        </label>
+        <div className="inline-form">
+          <label>
+            {t('rules.action')}
+            <select value={action} onChange={(e) => setAction(e.target.value as Rule['action'])}>
+              {ACTIONS.map((a) => (
+                <option key={a}>{a}</option>
+              ))}
+            </select>
+          </label>
+          <label>
+            {t('rules.mode')}
+            <select value={mode} onChange={(e) => setMode(e.target.value as 'active' | 'shadow')}>
+              <option value="shadow">shadow</option>
+              <option value="active">active</option>
+            </select>
+          </label>
+        </div>
         <label>
           {t('rules.expression')}
-          <textarea rows={5} spellCheck={false} className="code" value={expression} aria-invalid={problems.length > 0} aria-describedby="rule-check" onChange={(e) => setExpression(e.target.value)} />
+          <textarea rows={5} spellCheck={false} className="code" value={expression} aria-invalid={problems.length > 0} aria-describedby="rule-check" onChange={(e) => setExpression(e.target.value)} data-testid="rule-expression" />
         </label>
-        <div id="rule-check" aria-live="polite">
+        <div id="rule-check" aria-live="polite" data-testid="rule-check">
           {problems.map((p) => (
-            <p key={p} className="inline-error">
-              {p}
+            <p key={`${p.path}-${p.message}`} className="inline-error">
+              {p.position ? `${p.position.line}:${p.position.column} ` : ''}
+              {p.message}
             </p>
           ))}
-          {valid && <p className="inline-ok">{t('rules.valid')}</p>}
+          {valid && expression.trim() && <p className="inline-ok">{t('rules.valid')}</p>}
         </div>
         <ActionResult error={validate.error ?? backtest.error ?? publish.error} success={published} />
         <div className="button-row">
-          <button type="button" disabled={!expression.trim() || backtest.busy} onClick={() => void backtest.run(expression)}>
+          <button type="button" disabled={!valid || backtest.busy} onClick={() => void backtest.run(draft, 7)}>
             {t('rules.backtest')}
           </button>
           <button type="button" className="primary" disabled={!manage || !valid || !name.trim()} onClick={() => setConfirm(true)}>
             {t('rules.publish')}
           </button>
         </div>
-        {backtest.result && (
-          <p role="status">
-            {t('rules.shadow')}: {t('rules.matched', { matched: backtest.result.matched, total: backtest.result.total })}
-          </p>
-        )}
+        {backtest.result && <BacktestView result={backtest.result} ruleId={ruleIdFrom(name)} />}
       </form>
       <ConfirmDialog
         open={confirm}
@@ -96,7 +105,7 @@ export function RulesPage() {
         busy={publish.busy}
         onCancel={() => setConfirm(false)}
         onConfirm={async () => {
-          if (await publish.run({ name: name.trim(), expression, action })) {
+          if (await publish.run(draft, name.trim())) {
             setPublished(t('rules.published'));
             list.reload();
           }

@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { asPage } from './normalize.ts';
+import { categorize, summarize, timelineItems } from './timeline.ts';
+
+describe('timeline', () => {
+  it('puts each entry in the category an operator looks for', () => {
+    expect(categorize({ at: '', source: 'payment', kind: 'wechat_accepted' })).toBe('wechat_call');
+    expect(categorize({ at: '', source: 'payment', kind: 'succeeded', data: { source: 'notification' } })).toBe('notification');
+    expect(categorize({ at: '', source: 'payment', kind: 'succeeded', data: { source: 'query' } })).toBe('wechat_call');
+    expect(categorize({ at: '', source: 'payment', kind: 'risk_review_opened' })).toBe('risk_decision');
+    expect(categorize({ at: '', source: 'risk', kind: 'review' })).toBe('risk_decision');
+    expect(categorize({ at: '', source: 'webhook_delivery', kind: 'delivery.succeeded' })).toBe('webhook');
+    expect(categorize({ at: '', source: 'refund', kind: 'refund.succeeded' })).toBe('refund');
+    expect(categorize({ at: '', source: 'payment', kind: 'created' })).toBe('status');
+  });
+  it('orders by time and flattens data to one line', () => {
+    const items = timelineItems([
+      { at: '2026-01-01T00:00:02Z', source: 'payment', kind: 'b', data: { amount: 100, nested: { x: 1 }, none: null } },
+      { at: '2026-01-01T00:00:01Z', source: 'payment', kind: 'a' },
+    ]);
+    expect(items.map((i) => i.kind)).toEqual(['a', 'b']);
+    expect(items[1]!.summary).toBe('amount=100');
+    expect(summarize(undefined)).toBe('');
+  });
+});
+
+describe('asPage', () => {
+  it('reads a list with has_more as a cursor after the last id', () => {
+    expect(asPage({ object: 'list', data: [{ id: 'pay_1' }, { id: 'pay_2' }], has_more: true })).toEqual({ items: [{ id: 'pay_1' }, { id: 'pay_2' }], next_cursor: 'pay_2' });
+    expect(asPage({ object: 'list', data: [{ id: 'pay_1' }], has_more: false }).next_cursor).toBeNull();
+  });
+  it('prefers an explicit next_cursor', () => {
+    expect(asPage({ data: [{ seq: 9 }], has_more: true, next_cursor: '9' }).next_cursor).toBe('9');
+  });
+});
