@@ -26,25 +26,24 @@ export async function adminSession(gw: Gateway, role: string, opts: { scope?: st
   const now = opts.nowMs ?? (() => gw.app.ctx.clock.now());
   const email = `${role.replace(/_/g, '-')}-${process.pid}-${seq++}@example.com`;
   const created = await createOperator(gw.app.ctx, { type: 'cli', id: 'test' }, { email, name: `Test ${role}`, role, merchant_scope: opts.scope ?? null });
-  let cookie: string | undefined;
-  let csrf: string | undefined;
+  const state: { cookie?: string | undefined; csrf?: string | undefined } = {};
 
   async function call(method: string, path: string, body?: unknown, o: { csrf?: string | null } = {}): Promise<AdminResponse> {
     const headers: Record<string, string> = {};
     if (body !== undefined) headers['content-type'] = 'application/json';
-    if (cookie) headers.cookie = cookie;
-    const token = o.csrf === undefined ? csrf : o.csrf;
+    if (state.cookie) headers.cookie = state.cookie;
+    const token = o.csrf === undefined ? state.csrf : o.csrf;
     if (token) headers['x-csrf-token'] = token;
     const res = await fetch(`${gw.baseUrl}${path}`, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
     const setCookie = res.headers.get('set-cookie');
-    if (setCookie) cookie = setCookie.split(';')[0];
+    if (setCookie) state.cookie = setCookie.split(';')[0];
     const text = await res.text();
     return { status: res.status, body: text ? JSON.parse(text) : undefined };
   }
 
   const login = await call('POST', '/admin/api/session', { email, password: created.oneTimePassword.reveal() });
   expect([login.status, login.body?.error?.code]).toEqual([201, undefined]);
-  csrf = login.body.csrf_token;
+  state.csrf = login.body.csrf_token;
   const changed = await call('POST', '/admin/api/me/password', { current_password: created.oneTimePassword.reveal(), new_password: PASSWORD });
   expect([changed.status, changed.body?.error?.code]).toEqual([200, undefined]);
   if (login.body.totp_required) {
