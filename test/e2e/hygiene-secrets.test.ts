@@ -81,5 +81,8 @@ describeEachDb('hygiene: no secret or personal datum in logs or in the database'
     expect(await verifyAuditLog(t.db)).toMatchObject({ ok: true });
     const actions = (await t.db.selectFrom('audit_log').select('action').execute()).map((r) => r.action);
     expect(actions).toEqual(expect.arrayContaining(['merchant.created', 'api_key.created', 'refund.created', 'webhook_secret.rotated']));
+    const rotation = await t.db.selectFrom('audit_log').selectAll().where('action', '=', 'webhook_secret.rotated').executeTakeFirstOrThrow();
+    expect(rotation).toMatchObject({ actor_type: 'merchant_api_key', merchant_id: gw.merchant.id, outcome: 'success' });
+    expect(rotation.actor_id).toMatch(/^key_/);
   }, 90_000);
 });

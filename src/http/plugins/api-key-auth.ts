@@ -8,6 +8,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The merchant whose API key authenticated this request (merchant API routes only). */
     merchant?: Merchant;
+    /** The id of that API key (audit attribution). */
+    apiKeyId?: string;
   }
 }
 
@@ -26,6 +28,7 @@ export function addApiKeyAuth(scope: FastifyInstance, ctx: Pick<ServiceContext, 
       throw new AppError('unauthenticated', 'unauthenticated', 'Missing or invalid API key.');
     }
     req.merchant = found.merchant;
+    req.apiKeyId = found.keyId;
   });
 }
 
@@ -33,4 +36,9 @@ export function addApiKeyAuth(scope: FastifyInstance, ctx: Pick<ServiceContext, 
 export function merchantOf(req: FastifyRequest): Merchant {
   if (!req.merchant) throw new AppError('unauthenticated', 'unauthenticated', 'Missing or invalid API key.');
   return req.merchant;
+}
+
+/** Who an authenticated merchant-API request is, for the audit log: its API key, and the client IP. */
+export function apiKeyActorOf(req: FastifyRequest): { actor: { type: 'merchant_api_key'; id: string }; ip: string } {
+  return { actor: { type: 'merchant_api_key', id: req.apiKeyId ?? merchantOf(req).id }, ip: req.ip };
 }

@@ -4,7 +4,7 @@ import { createRefund } from '../../services/refunds/create-refund.ts';
 import { getRefund } from '../../services/refunds/get-refund.ts';
 import { getPayment } from '../../services/payments/get-payment.ts';
 import { refundView } from '../../services/payments/payment-view.ts';
-import { merchantOf } from '../plugins/api-key-auth.ts';
+import { apiKeyActorOf, merchantOf } from '../plugins/api-key-auth.ts';
 import { runIdempotent } from '../plugins/idempotency.ts';
 
 type IdParams = { Params: { id: string } };
@@ -19,6 +19,7 @@ export function registerRefundRoutes(app: FastifyInstance, ctx: ServiceContext):
         idempotency: run.ref,
         resumeRefundId: run.resumeId,
         outRefundNoSeed: `${merchant.id}:${payment.id}:${run.ref.key}:${run.fingerprint}`,
+        actor: apiKeyActorOf(req).actor,
       });
       return { status: 201, body: refundView(r) };
     });

@@ -3,7 +3,7 @@ import type { ServiceContext } from '../../services/context.ts';
 import { getEvent, getEventDeliveries, redeliverEvent } from '../../services/webhooks/webhook-events.ts';
 import { getWebhookEndpoint, rotateWebhookEndpointSecret, setWebhookEndpoint } from '../../services/webhooks/webhook-endpoint.ts';
 import type { Resolver } from '../../net/outbound-url.ts';
-import { addApiKeyAuth, merchantOf } from '../plugins/api-key-auth.ts';
+import { addApiKeyAuth, apiKeyActorOf, merchantOf } from '../plugins/api-key-auth.ts';
 
 /**
  * The merchant's view of its webhooks (Bearer API key): events and their delivery log, manual
@@ -27,12 +27,12 @@ export function registerWebhookAdminRoutes(server: FastifyInstance, ctx: Service
 
     scope.get('/v1/webhook-endpoint', async (req) => getWebhookEndpoint(ctx, merchantOf(req).id));
 
-    scope.put('/v1/webhook-endpoint', async (req) => setWebhookEndpoint(ctx, merchantOf(req).id, req.body ?? {}, opts.resolve));
+    scope.put('/v1/webhook-endpoint', async (req) => setWebhookEndpoint(ctx, merchantOf(req).id, req.body ?? {}, opts.resolve, apiKeyActorOf(req)));
 
     scope.post('/v1/webhook-endpoint/rotate-secret', async (req, reply) => {
       // Shown once: never cache this answer anywhere.
       reply.header('Cache-Control', 'no-store');
-      return rotateWebhookEndpointSecret(ctx, merchantOf(req).id);
+      return rotateWebhookEndpointSecret(ctx, merchantOf(req).id, apiKeyActorOf(req));
     });
   });
 }

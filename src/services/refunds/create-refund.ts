@@ -32,7 +32,7 @@ export interface CreateRefundOptions {
   idempotency?: IdempotencyRef;
   resumeRefundId?: string | null;
   outRefundNoSeed?: string;
-  /** Audit attribution (default: the merchant's API access; the admin API passes its operator). */
+  /** Audit attribution: the merchant API passes its key, the admin API its operator; default `system`. */
   actor?: AuditInput['actor'];
 }
 
@@ -90,7 +90,7 @@ async function reserve(ctx: ServiceContext, payment: PaymentRow, params: z.outpu
     await insertPaymentEvent(trx, payment.id, 'refund_reserved', { refund_id: row.id, amount: params.amount }, now);
     if (opts.idempotency) await recordIdempotentResource({ db: trx }, opts.idempotency, row.id);
     await appendAudit(ctx, trx, {
-      actor: opts.actor ?? { type: 'merchant_api_key', id: payment.merchant_id },
+      actor: opts.actor ?? { type: 'system', id: 'anfu' },
       action: 'refund.created',
       target: { type: 'refund', id: row.id },
       merchantId: payment.merchant_id,
