@@ -10,6 +10,7 @@ import { generateOneTimePassword } from '../../operators/one-time-password.ts';
 import { hashPassword } from '../../operators/password-hash.ts';
 import type { ServiceContext } from '../context.ts';
 import { newOperatorSchema, parseOrThrow } from './operator-input.ts';
+import { assertCanGrantScope, type MerchantScope } from './permissions.ts';
 import { operatorView, type OperatorView } from './operator-view.ts';
 
 /** Who acts: an operator through the admin API, or someone at the server's shell (`anfu admin`). */
@@ -18,6 +19,8 @@ export interface Actor {
   id: string;
   ip?: string | undefined;
   role?: OperatorRole;
+  /** The acting operator's own merchant scope (null = all): it bounds the scope it may grant. */
+  merchantScope?: MerchantScope;
 }
 
 /**
@@ -34,6 +37,7 @@ export async function createOperator(
   if (o.role === 'owner' && actor.type === 'operator' && actor.role !== 'owner') {
     throw new AppError('forbidden', 'owner_required', 'Only an owner can create another owner.');
   }
+  if (actor.type === 'operator') assertCanGrantScope(actor.merchantScope ?? null, o.merchant_scope);
   const oneTimePassword = generateOneTimePassword();
   const passwordHash = await hashPassword(oneTimePassword);
   const now = new Date(ctx.clock.now());

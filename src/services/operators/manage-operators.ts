@@ -9,17 +9,19 @@ import { destroySecret, secretIds } from '../custody/secrets.ts';
 import { assertMerchantsExist } from './create-operator.ts';
 import { parseOrThrow, updateOperatorSchema } from './operator-input.ts';
 import { operatorView, type OperatorView } from './operator-view.ts';
+import { assertCanGrantScope, scopeCovers, type MerchantScope } from './permissions.ts';
 import type { AuthenticatedSession } from './sessions.ts';
 
 const notFound = () => new AppError('not_found', 'operator_not_found', 'No such operator.');
 
-export async function listOperatorViews(ctx: Pick<ServiceContext, 'db'>): Promise<OperatorView[]> {
-  return (await listOperators(ctx.db)).map(operatorView);
+export async function listOperatorViews(ctx: Pick<ServiceContext, 'db'>, scope: MerchantScope = null): Promise<OperatorView[]> {
+  return (await listOperators(ctx.db)).filter((o) => scopeCovers(scope, o.merchant_scope)).map(operatorView);
 }
 
-export async function getOperatorView(ctx: Pick<ServiceContext, 'db'>, id: string): Promise<OperatorView> {
+/** Operators outside the caller's scope answer like missing ones. */
+export async function getOperatorView(ctx: Pick<ServiceContext, 'db'>, scope: MerchantScope, id: string): Promise<OperatorView> {
   const o = await findOperatorById(ctx.db, id);
-  if (!o) throw notFound();
+  if (!o || !scopeCovers(scope, o.merchant_scope)) throw notFound();
   return operatorView(o);
 }
 
@@ -29,7 +31,7 @@ export async function getOperatorView(ctx: Pick<ServiceContext, 'db'>, id: strin
  */
 async function lockTarget(trx: Transaction<Database>, actor: AuthenticatedSession, id: string, opts: { newRole?: string | undefined; removesOwner: boolean }): Promise<OperatorRow> {
   const target = await lockOperator(trx, id);
-  if (!target) throw notFound();
+  if (!target || !scopeCovers(actor.operator.merchant_scope, target.merchant_scope)) throw notFound();
   const actorIsOwner = actor.operator.role === 'owner';
   if ((target.role === 'owner' || opts.newRole === 'owner') && !actorIsOwner) {
     throw new AppError('forbidden', 'owner_required', 'Only an owner can change an owner or grant the owner role.');
@@ -54,7 +56,10 @@ export async function updateOperatorAccess(ctx: Pick<ServiceContext, 'db' | 'clo
   const body = parseOrThrow(updateOperatorSchema, input);
   return ctx.db.transaction().execute(async (trx) => {
     const target = await lockTarget(trx, actor, id, { newRole: body.role, removesOwner: body.role !== undefined && body.role !== 'owner' });
-    if (body.merchant_scope !== undefined) await assertMerchantsExist(trx, body.merchant_scope);
+    if (body.merchant_scope !== undefined) {
+      assertCanGrantScope(actor.operator.merchant_scope, body.merchant_scope);
+      await assertMerchantsExist(trx, body.merchant_scope);
+    }
     const patch: OperatorPatch = {};
     if (body.name !== undefined) patch.name = body.name;
     if (body.role !== undefined) patch.role = body.role;

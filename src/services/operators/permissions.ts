@@ -81,6 +81,24 @@ export function inScope(scope: MerchantScope, merchantId: string): boolean {
 }
 
 /**
+ * Whether an operator limited to `actor` may see or manage an operator limited to `target`: only when
+ * every merchant the target reaches is one the actor reaches, so a scoped admin can neither widen its
+ * own scope nor grant (or touch an account with) more than it has.
+ */
+export function scopeCovers(actor: MerchantScope, target: MerchantScope): boolean {
+  if (actor === null) return true;
+  return target !== null && target.every((m) => actor.includes(m));
+}
+
+/** A scoped operator granting all merchants is refused; naming an out-of-scope merchant reads as unknown. */
+export function assertCanGrantScope(actor: MerchantScope, target: MerchantScope): void {
+  if (actor === null) return;
+  if (target === null) throw new AppError('forbidden', 'scope_exceeded', 'You can only grant access to merchants you can access yourself.');
+  const outside = target.find((m) => !actor.includes(m));
+  if (outside !== undefined) throw new AppError('invalid_input', 'merchant_scope_unknown', 'merchant_scope names a merchant that does not exist.', { merchant_id: outside });
+}
+
+/**
  * Out-of-scope merchants are answered exactly like missing ones (404), so an operator learns nothing
  * about merchants it may not see.
  */
