@@ -7,7 +7,7 @@ import { findLeaks, type WatchedSecret } from '../helpers/leak-scan.ts';
 import { createLogger } from '../../src/lib/logger.ts';
 import { merchantInputFromSimulatorSandbox } from '../../src/services/merchants/simulator-import.ts';
 import { openSecret, secretIds } from '../../src/services/custody/secrets.ts';
-import { revealPersonalData } from '../../src/services/custody/personal-data.ts';
+import { revealPayerOpenid } from '../../src/services/custody/reveal-personal-data.ts';
 import { verifyAuditLog } from '../../src/audit/verify.ts';
 
 /**
@@ -50,7 +50,10 @@ describeEachDb('hygiene: no secret or personal datum in logs or in the database'
     await new Promise((r) => setTimeout(r, 500));
 
     const ctx = gw.app.ctx;
-    const openid = (await revealPersonalData(ctx, 'openid', { type: 'payment', id: created.body.id }))!.reveal();
+    const reader = { actor: { type: 'operator' as const, id: 'op_hygiene' }, reason: 'hygiene test' };
+    await expect(revealPayerOpenid(ctx, 'mer_someoneelse', created.body.id, reader)).rejects.toMatchObject({ code: 'payment_not_found' });
+    const openid = (await revealPayerOpenid(ctx, gw.merchant.id, created.body.id, reader))!;
+    expect(openid.length).toBeGreaterThan(8);
     // The view shows only a mask.
     expect(paid!.body.payer_openid).not.toBe(openid);
     expect(paid!.body.payer_openid).toMatch(/\*{4}$/);
@@ -80,7 +83,7 @@ describeEachDb('hygiene: no secret or personal datum in logs or in the database'
     expect(findLeaks(dump, watched), 'secrets stored in plaintext').toEqual([]);
     expect(await verifyAuditLog(t.db)).toMatchObject({ ok: true });
     const actions = (await t.db.selectFrom('audit_log').select('action').execute()).map((r) => r.action);
-    expect(actions).toEqual(expect.arrayContaining(['merchant.created', 'api_key.created', 'refund.created', 'webhook_secret.rotated']));
+    expect(actions).toEqual(expect.arrayContaining(['merchant.created', 'api_key.created', 'refund.created', 'webhook_secret.rotated', 'pii.revealed']));
     const rotation = await t.db.selectFrom('audit_log').selectAll().where('action', '=', 'webhook_secret.rotated').executeTakeFirstOrThrow();
     expect(rotation).toMatchObject({ actor_type: 'merchant_api_key', merchant_id: gw.merchant.id, outcome: 'success' });
     expect(rotation.actor_id).toMatch(/^key_/);
