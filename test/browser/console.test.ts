@@ -39,6 +39,8 @@ let file: AdminFile;
 let gw: string;
 let paidPaymentId: string;
 let cspViolations: () => Promise<string[]>;
+/** Uncaught errors in the console app: none is acceptable (checked at the end). */
+const pageErrors: string[] = [];
 
 async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
   const end = Date.now() + timeoutMs;
@@ -51,14 +53,14 @@ async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutM
 }
 
 /** A demo payment created through the merchant API, paid at the simulator, confirmed by notification. */
-async function paidDemoPayment(): Promise<string> {
+async function paidDemoPayment(amount = 2990, description = '安付演示 T 恤'): Promise<string> {
   const server = sandbox!.app.server;
   const auth = { authorization: `Bearer ${file.merchant_api_key}` };
   const created = await server.inject({
     method: 'POST',
     url: '/v1/payments',
     headers: { ...auth, 'idempotency-key': `browser-${Date.now()}`, 'content-type': 'application/json' },
-    payload: JSON.stringify({ amount: 2990, description: '安付演示 T 恤', payer_client_ip: '114.114.114.114', h5_type: 'Wap' }),
+    payload: JSON.stringify({ amount, description, payer_client_ip: '114.114.114.114', h5_type: 'Wap' }),
   });
   expect(created.statusCode, created.body).toBe(201);
   const p = created.json() as { id: string; out_trade_no: string };
@@ -89,6 +91,7 @@ beforeAll(async () => {
   page = await browser.context.newPage();
   page.setDefaultTimeout(10_000);
   cspViolations = watchCsp(page);
+  page.on('pageerror', (e) => pageErrors.push(e.message));
 }, 180_000);
 
 afterAll(async () => {
@@ -176,6 +179,25 @@ describe.skipIf(skip !== null)('operator console in Chromium', () => {
     await screenshot(page, 'audit');
   });
 
+  it('claims and approves a payment held for review (large amount), with the SLA countdown shown', async () => {
+    // The default rules hold a paid payment of ¥5,000 or more for review (post-payment).
+    const heldId = await paidDemoPayment(600000, '大额订单');
+    await page.getByRole('link', { name: '审核队列' }).click();
+    const card = page.locator('li.review', { has: page.getByRole('link', { name: heldId }) });
+    await card.waitFor();
+    expect(await card.locator('time').textContent()).toMatch(/^剩余 /);
+    await screenshot(page, 'reviews');
+    await card.getByRole('button', { name: '认领' }).click();
+    await card.getByText(/由 .+ 认领/).waitFor();
+    await card.getByRole('button', { name: '通过' }).click();
+    await page.getByRole('dialog').getByLabel('审核备注').fill('客户电话确认');
+    await page.getByRole('dialog').getByTestId('confirm').click();
+    await card.waitFor({ state: 'detached' });
+    // Approved: the payment stays paid (a rejection would refund it).
+    const after = await sandbox!.app.server.inject({ url: `/v1/payments/${heldId}`, headers: { authorization: `Bearer ${file.merchant_api_key}` } });
+    expect((after.json() as { status: string }).status).toBe('succeeded');
+  });
+
   it('shows a clear no-permission state when the server answers 403', async () => {
     await page.route('**/admin/api/operators', (route) =>
       route.fulfill({ status: 403, contentType: 'application/json', body: JSON.stringify({ error: { code: 'permission_denied', message: 'no', request_id: 'r' } }) }),
@@ -191,6 +213,10 @@ describe.skipIf(skip !== null)('operator console in Chromium', () => {
     await page.getByText('会话已过期，请重新登录。').waitFor();
     await page.getByRole('heading', { name: '登录控制台' }).waitFor();
     expect(await cspViolations()).toEqual([]);
+  });
+
+  it('ran every page without an uncaught error', () => {
+    expect(pageErrors).toEqual([]);
   });
 
   it('would notice a violation: an injected inline script is refused and reported', async () => {

@@ -120,12 +120,21 @@ export interface Operator {
   locked_until?: string | null;
 }
 
+export interface FiredRule {
+  rule_id: string;
+  action: string;
+  score: number;
+  reason: { 'zh-CN': string; en: string };
+  mode: string;
+}
+
 export interface Review {
   id: string;
   payment_id: string;
   merchant_id: string;
   status: string;
-  reason: string | null;
+  /** The rules that fired and held the payment. */
+  reason: FiredRule[] | null;
   assignee: string | null;
   due_at: string;
   sla_breached?: boolean;

@@ -14,8 +14,8 @@ const RANGES = [1, 7, 30] as const;
 export function DashboardPage() {
   const { t } = useI18n();
   const [days, setDays] = useState<(typeof RANGES)[number]>(7);
-  // The period ends now (rounded to the minute, so re-renders do not refetch) and spans `days` days.
-  const [to] = useState(() => new Date(Math.floor(Date.now() / 60_000) * 60_000));
+  // The period ends at the next whole minute (so it includes now, and re-renders do not refetch).
+  const [to] = useState(() => new Date(Math.ceil((Date.now() + 1) / 60_000) * 60_000));
   const from = new Date(to.getTime() - days * 86_400_000);
   const { data, error, loading, reload } = useApi<Dashboard>(paths.dashboard({ from: from.toISOString(), to: to.toISOString() }));
   return (

@@ -16,7 +16,7 @@ type Decision = { review: Review; decision: 'approve' | 'reject' } | null;
 
 /** Held payments: claim, then approve or reject with a note; each item counts down to its SLA. */
 export function ReviewsPage() {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   const { can } = useSession();
   const list = useApi<unknown>(paths.reviews({}));
   const items = list.data === undefined ? undefined : asPage<Review>(list.data).items;
@@ -44,9 +44,9 @@ export function ReviewsPage() {
               <Link to={`/payments/${encodeURIComponent(r.payment_id)}`}>{r.payment_id}</Link>
               <SlaCountdown dueAt={r.due_at} now={now} />
             </div>
-            {r.reason ? (
+            {r.reason?.length ? (
               <p>
-                {t('rev.reason')}: {r.reason}
+                {t('rev.reason')}: {r.reason.map((f) => f.reason?.[lang] ?? f.rule_id).join('，')}
               </p>
             ) : null}
             <p className="muted">{r.assignee ? t('rev.claimedBy', { who: r.assignee }) : t('rev.unclaimed')}</p>
