@@ -3,6 +3,7 @@ import { paths } from '../api/endpoints.ts';
 import type { Dashboard } from '../api/types.ts';
 import { useApi } from '../api/use-api.ts';
 import { BarChart } from '../charts/bar-chart.tsx';
+import { fillDays } from '../charts/fill-days.ts';
 import { FunnelChart } from '../charts/funnel-chart.tsx';
 import { StatCard } from '../charts/stat-card.tsx';
 import { ErrorState, Loading } from '../components/page-state.tsx';
@@ -35,14 +36,14 @@ export function DashboardPage() {
       </div>
       {loading && !data && <Loading />}
       {error && <ErrorState error={error} retry={reload} />}
-      {data && <DashboardBody d={data} />}
+      {data && <DashboardBody d={data} from={from} to={to} />}
     </section>
   );
 }
 
-function DashboardBody({ d }: { d: Dashboard }) {
+function DashboardBody({ d, from, to }: { d: Dashboard; from: Date; to: Date }) {
   const { t } = useI18n();
-  const series = d.series ?? [];
+  const series = fillDays(d.series ?? [], from, to);
   return (
     <>
       <div className="stats">
