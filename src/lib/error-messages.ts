@@ -22,6 +22,7 @@ export const ERROR_MESSAGES: Record<string, { 'zh-CN': string; en: string }> = {
   master_key_development_in_live: { 'zh-CN': '生产模式拒绝使用开发主密钥。', en: 'Live mode refuses the development master key.' },
   master_key_file_permissions: { 'zh-CN': '主密钥文件只能由所有者读取（chmod 600）。', en: 'The master key file must be readable by its owner only (chmod 600).' },
   secret_missing: { 'zh-CN': '所需的密钥不存在。', en: 'The requested secret does not exist.' },
+  credential_certificates_count: { 'zh-CN': '请提供 1 到 20 张平台证书。', en: 'Give 1 to 20 platform certificates.' },
   reveal_reason_required: { 'zh-CN': '查看个人信息需要说明原因（3–200 个字符）。', en: 'Say why the personal data is needed (3–200 characters).' },
   audit_retention_too_short: { 'zh-CN': '审计日志至少保留 365 天。', en: 'Audit entries are kept at least 365 days.' },
   invalid_request: { 'zh-CN': '请求参数有误。', en: 'The request is invalid.' },

@@ -10,7 +10,7 @@ import type { JobBoss } from '../../db/jobs.ts';
 import type { WechatGateway } from '../wechat-gateway.ts';
 import { loadMerchantCredentials } from '../merchants/merchants.ts';
 import { runCredentialMaintenance } from './credential-maintenance.ts';
-import { retireMerchantKey, stageMerchantKey, switchMerchantKey } from './merchant-key-change.ts';
+import { importPlatformCertificates, retireMerchantKey, stageMerchantKey, switchMerchantKey } from './merchant-key-change.ts';
 import { findVaultSecret } from '../../db/vault-secrets.ts';
 import { secretIds } from '../custody/secrets.ts';
 
@@ -58,5 +58,19 @@ describeEachDb('merchant key rotation and expiry warnings', (t) => {
     expect(events.every((e) => e.type === 'credential.expiring')).toBe(true);
     const actions = (await t.db.selectFrom('audit_log').select('action').where('merchant_id', '=', m.id).orderBy('id').execute()).map((r) => r.action);
     expect(actions).toEqual(['merchant.created', 'credentials.merchant_key.staged', 'credentials.merchant_key.switched', 'credentials.merchant_key.retired']);
+  });
+
+  it('imports platform certificates, keeping those still valid and refusing expired or malformed ones', async () => {
+    const m = await createTestMerchant(t.db, {}, clock);
+    const a = certFor('WeChatPay', new Date(clock.now() + 300 * DAY), '0A0A');
+    const b = certFor('WeChatPay', new Date(clock.now() + 350 * DAY), '0B0B');
+    const expired = certFor('WeChatPay', new Date(clock.now() - DAY), '0C0C');
+    await expect(importPlatformCertificates(ctx(), m.id, [], by)).rejects.toMatchObject({ code: 'credential_certificates_count' });
+    await expect(importPlatformCertificates(ctx(), m.id, ['-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----'], by)).rejects.toMatchObject({ kind: 'invalid_input' });
+    await expect(importPlatformCertificates(ctx(), m.id, [expired.certificatePem], by)).rejects.toMatchObject({ kind: 'invalid_input' });
+    await importPlatformCertificates(ctx(), m.id, [a.certificatePem], by);
+    expect(await importPlatformCertificates(ctx(), m.id, [b.certificatePem], by)).toEqual({ serials: ['0B0B'] });
+    const c = await t.db.selectFrom('merchant_credentials').select('platform_certificates').where('merchant_id', '=', m.id).executeTakeFirstOrThrow();
+    expect(c.platform_certificates.map((x) => x.serial_no).sort()).toEqual(['0A0A', '0B0B']);
   });
 });

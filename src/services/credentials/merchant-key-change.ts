@@ -1,5 +1,6 @@
 import { AppError } from '../../lib/errors.ts';
-import { importMerchantCredentials } from '../../credentials/merchant-credentials.ts';
+import { assertCertificateValid, importMerchantCredentials, parseCertificate } from '../../credentials/merchant-credentials.ts';
+import { normaliseSerial } from '../../wechatpay/keys.ts';
 import { importWechatPayPublicKey } from '../../credentials/wechatpay-public-key.ts';
 import { findMerchantById } from '../../db/merchants.ts';
 import type { ServiceContext } from '../context.ts';
@@ -110,4 +111,28 @@ export async function cutOverToPublicKey(ctx: Ctx, merchantId: string, by: Crede
     await auditCredentialChange(ctx, trx, by, merchantId, 'wechatpay_public_key.cut_over', { public_key_id: c.wechatpay_public_key_id });
   });
   await ctx.wechat.invalidate(merchantId);
+}
+
+/**
+ * Imports WeChat Pay platform certificates (certificate mode), each parsed and checked for validity;
+ * they join those already held that are still valid, so a certificate WeChat still signs with is never dropped.
+ */
+export async function importPlatformCertificates(ctx: Ctx, merchantId: string, pems: readonly string[], by: CredentialActor): Promise<{ serials: string[] }> {
+  if (pems.length === 0 || pems.length > 20) throw new AppError('invalid_input', 'credential_certificates_count', 'give 1 to 20 platform certificates');
+  const now = ctx.clock.now();
+  const parsed = pems.map((pem, i) => {
+    const cert = parseCertificate(pem, `certificates.${i}`);
+    assertCertificateValid(cert, now, `certificates.${i}`);
+    return { serial_no: normaliseSerial(cert.serialNumber), pem: cert.toString(), expires_at: new Date(cert.validTo).toISOString() };
+  });
+  await ctx.db.transaction().execute(async (trx) => {
+    const c = await trx.selectFrom('merchant_credentials').select('platform_certificates').where('merchant_id', '=', merchantId).forUpdate().executeTakeFirst();
+    if (!c) throw new AppError('not_found', 'merchant_not_found', `no merchant ${merchantId}`);
+    const bySerial = new Map(c.platform_certificates.filter((x) => !x.expires_at || Date.parse(x.expires_at) > now).map((x) => [x.serial_no, x]));
+    for (const p of parsed) bySerial.set(p.serial_no, p);
+    await trx.updateTable('merchant_credentials').set({ platform_certificates: JSON.stringify([...bySerial.values()]), updated_at: new Date(now) }).where('merchant_id', '=', merchantId).execute();
+    await auditCredentialChange(ctx, trx, by, merchantId, 'platform_certificates.imported', { serials: parsed.map((p) => p.serial_no) });
+  });
+  await ctx.wechat.invalidate(merchantId);
+  return { serials: parsed.map((p) => p.serial_no) };
 }
