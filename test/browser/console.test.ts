@@ -198,6 +198,26 @@ describe.skipIf(skip !== null)('operator console in Chromium', () => {
     expect((after.json() as { status: string }).status).toBe('succeeded');
   });
 
+  it('fits a phone: the navigation folds behind a menu button', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    try {
+      await page.goto(`${gw}/console/merchants/${file.merchant_id}`);
+      const nav = page.getByRole('navigation', { name: '主导航' });
+      await page.getByRole('button', { name: '菜单' }).waitFor();
+      expect(await nav.isVisible()).toBe(false);
+      await page.getByRole('button', { name: '菜单' }).click();
+      await nav.waitFor();
+      await screenshot(page, 'mobile-menu');
+      await nav.getByRole('link', { name: '概览' }).click();
+      await page.getByRole('heading', { name: '概览' }).waitFor();
+      expect(await nav.isVisible()).toBe(false);
+      // Nothing wider than the screen: tables scroll inside their own box.
+      expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 860 });
+    }
+  });
+
   it('shows a clear no-permission state when the server answers 403', async () => {
     await page.route('**/admin/api/operators', (route) =>
       route.fulfill({ status: 403, contentType: 'application/json', body: JSON.stringify({ error: { code: 'permission_denied', message: 'no', request_id: 'r' } }) }),

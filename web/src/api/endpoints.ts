@@ -30,6 +30,7 @@ export const actions = {
   refundPayment: (id: string, amount: number, reason: string) => api<unknown>('POST', `/payments/${enc(id)}/refunds`, { amount, ...(reason ? { reason } : {}) }),
   createApiKey: (m: string, label: string) => api<ApiKey & { token?: string; key?: string }>('POST', `/merchants/${enc(m)}/api-keys`, label ? { label } : {}),
   revokeApiKey: (m: string, keyId: string) => api<unknown>('DELETE', `/merchants/${enc(m)}/api-keys/${enc(keyId)}`),
+  saveH5Domains: (m: string, domains: string[]) => api<unknown>('PUT', `/merchants/${enc(m)}/h5-domains`, { h5_domains: domains }),
   saveWebhookEndpoint: (m: string, url: string) => api<unknown>('PUT', `/merchants/${enc(m)}/webhook-endpoint`, { url }),
   rotateWebhookSecret: (m: string) => api<{ secret?: string; webhook_secret?: string }>('POST', `/merchants/${enc(m)}/webhook-endpoint/rotate-secret`, {}),
   redeliver: (m: string, deliveryOrEvent: string) => api<unknown>('POST', `/merchants/${enc(m)}/events/${enc(deliveryOrEvent)}/redeliver`, {}),

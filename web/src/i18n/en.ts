@@ -155,6 +155,7 @@ export const en = {
   'mer.appid': 'AppID',
   'mer.domains': 'H5 domains',
   'mer.config': 'Configuration',
+  'mer.domainsHint': 'One hostname per line, e.g. shop.example.com. WeChat checks the payer page and return URL against these.',
   'mer.keys': 'API keys',
   'mer.keyCreate': 'Create API key',
   'mer.keyLabel': 'Label',

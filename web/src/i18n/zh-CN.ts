@@ -157,6 +157,7 @@ export const zhCN: Record<MessageKey, string> = {
   'mer.appid': 'AppID',
   'mer.domains': 'H5 支付域名',
   'mer.config': '配置',
+  'mer.domainsHint': '每行一个域名，例如 shop.example.com。微信支付会据此校验支付页面和返回地址。',
   'mer.keys': 'API 密钥',
   'mer.keyCreate': '创建 API 密钥',
   'mer.keyLabel': '标签',

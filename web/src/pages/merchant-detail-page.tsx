@@ -6,6 +6,7 @@ import { useI18n } from '../i18n/i18n-context.tsx';
 import { Link } from '../lib/router.tsx';
 import { MerchantApiKeys } from './merchant-api-keys.tsx';
 import { MerchantDeliveries } from './merchant-deliveries.tsx';
+import { MerchantDomains } from './merchant-domains.tsx';
 import { MerchantWebhook } from './merchant-webhook.tsx';
 
 /** Configuration and H5 domains, API keys, webhook endpoint and secret, delivery log. */
@@ -33,9 +34,8 @@ export function MerchantDetailPage({ id }: { id: string }) {
             <dd>{m.mchid ?? '—'}</dd>
             <dt>{t('mer.appid')}</dt>
             <dd>{m.appid ?? '—'}</dd>
-            <dt>{t('mer.domains')}</dt>
-            <dd>{m.h5_domains?.length ? m.h5_domains.join(', ') : '—'}</dd>
           </dl>
+          <MerchantDomains merchantId={m.id} domains={m.h5_domains ?? []} changed={reload} />
           <MerchantApiKeys merchantId={m.id} />
           <MerchantWebhook merchantId={m.id} />
           <MerchantDeliveries merchantId={m.id} />
