@@ -1,9 +1,12 @@
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
 import { describeEachDb } from '../helpers/db.ts';
-import { startGateway, type Gateway } from '../helpers/gateway.ts';
+import { freshPayerIp, startGateway, type Gateway } from '../helpers/gateway.ts';
 import { createPaymentTestHooks } from '../../src/services/payments/create-payment.ts';
 
-const body = (over: Record<string, unknown> = {}) => ({ amount: 2000, description: 'Idempotent order', payer_client_ip: '36.112.10.8', ...over });
+// One payer IP per test (set in beforeEach): replays within a test send identical bodies, and the
+// default IP-burst risk rule never sees the whole file as one payer.
+let payerIp = freshPayerIp();
+const body = (over: Record<string, unknown> = {}) => ({ amount: 2000, description: 'Idempotent order', payer_client_ip: payerIp, ...over });
 
 describeEachDb('payment creation: idempotency, re-entry and WeChat faults', (t) => {
   let gw: Gateway;
@@ -11,6 +14,9 @@ describeEachDb('payment creation: idempotency, re-entry and WeChat faults', (t) 
     gw = await startGateway({ database: t.handle, workers: false, wechatpayTimeoutMs: 600 });
   });
   afterAll(async () => gw?.close());
+  beforeEach(() => {
+    payerIp = freshPayerIp();
+  });
   afterEach(async () => {
     delete createPaymentTestHooks.afterWechatCall;
     await gw.clearFaults();
@@ -29,7 +35,7 @@ describeEachDb('payment creation: idempotency, re-entry and WeChat faults', (t) 
     const first = await gw.api('POST', '/v1/payments', { body: body(), idempotencyKey: 'idem-replay' });
     expect(first.status).toBe(201);
     expect(first.headers.get('idempotent-replayed')).toBeNull();
-    const second = await gw.api('POST', '/v1/payments', { body: { payer_client_ip: '36.112.10.8', description: 'Idempotent order', amount: 2000 }, idempotencyKey: 'idem-replay' });
+    const second = await gw.api('POST', '/v1/payments', { body: { payer_client_ip: payerIp, description: 'Idempotent order', amount: 2000 }, idempotencyKey: 'idem-replay' });
     expect(second.status).toBe(201);
     expect(second.headers.get('idempotent-replayed')).toBe('true');
     expect(second.body).toEqual(first.body);

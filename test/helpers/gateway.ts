@@ -149,3 +149,13 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<Gateway> 
     },
   };
 }
+
+let ipSeq = 0;
+/**
+ * A fresh public payer IP for each test: the default risk rules review and then block bursts from
+ * one IP, so tests that are not about risk must not share one address across many orders.
+ */
+export function freshPayerIp(): string {
+  ipSeq++;
+  return `36.${112 + ((ipSeq >> 16) & 0x3f)}.${(ipSeq >> 8) & 0xff}.${(ipSeq & 0xff) || 1}`;
+}
