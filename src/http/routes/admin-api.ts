@@ -5,6 +5,7 @@ import { addOperatorAuth } from '../plugins/operator-auth.ts';
 import { addIpRateLimit, DEFAULT_ADMIN_RATE_LIMITS, loginLimiter, type AdminRateLimits } from '../plugins/rate-limit.ts';
 import { registerAdminAuditRoutes } from './admin-audit.ts';
 import { registerAdminAlertRoutes } from './admin-alerts.ts';
+import { registerAdminCredentialRoutes } from './admin-credentials.ts';
 import { registerAdminMerchantRoutes } from './admin-merchants.ts';
 import { registerAdminMonitorRoutes } from './admin-monitors.ts';
 import { registerAdminOperatorRoutes } from './admin-operators.ts';
@@ -34,5 +35,6 @@ export function registerAdminApi(server: FastifyInstance, ctx: ServiceContext, o
     registerAdminAlertRoutes(scope, ctx);
     registerAdminMonitorRoutes(scope, ctx);
     registerAdminAuditRoutes(scope, ctx);
+    registerAdminCredentialRoutes(scope, ctx);
   });
 }
