@@ -59,6 +59,14 @@ describeEachDb('admin API audit log', (t) => {
     expect(all.body.data.length).toBeGreaterThanOrEqual(mine.body.data.length);
   });
 
+  it('records console changes once, with the operator as actor, in the change’s own transaction', async () => {
+    const rotated = await admin.call(owner.b, 'GET', `/admin/api/audit?merchant_id=${gw.merchant.id}&action=webhook_secret.*`);
+    expect(rotated.body.data.map((e: { actor: string }) => e.actor)).toEqual([`operator:${owner.id}`]);
+    const keys = await admin.call(owner.b, 'GET', `/admin/api/audit?merchant_id=${otherId}&action=api_key.created`);
+    // The helper's own key (system) and the owner's: one entry each, none written twice.
+    expect(keys.body.data.map((e: { actor: string }) => e.actor).sort()).toEqual([`operator:${owner.id}`, 'system:anfu']);
+  });
+
   it('pages newest first with a cursor, without gaps or repeats', async () => {
     const all = (await admin.call(owner.b, 'GET', '/admin/api/audit?limit=200')).body.data.map((e: { seq: number }) => e.seq);
     const seen: number[] = [];

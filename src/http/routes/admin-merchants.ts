@@ -18,6 +18,11 @@ function actorOf(req: FastifyRequest) {
   return { type: 'operator' as const, id: o.id, role: o.role, ip: req.ip };
 }
 
+/** The operator as an audit actor, for services that audit inside their own transaction. */
+function auditActorOf(req: FastifyRequest) {
+  return { type: 'operator' as const, id: operatorOf(req).operator.id };
+}
+
 /**
  * Merchants in the console: every route first resolves the merchant within the operator's scope
  * (404 `merchant_not_found` otherwise), then calls the same services as the merchant API.
@@ -37,16 +42,15 @@ export function registerAdminMerchantRoutes(scope: FastifyInstance, ctx: Service
   scope.post<Id>('/admin/api/merchants/:id/api-keys', { config: { permission: 'api_keys.manage' } }, async (req, reply) => {
     const m = await merchantInScope(ctx, scopeOf(req), req.params.id);
     const body = parseOrThrow(apiKeyInput, req.body);
-    const r = await createApiKey(ctx, m.id, body.label);
-    await auditAfter(ctx, actorOf(req), 'api_key.created', m.id, { type: 'api_key', id: r.key.id });
+    // Audited by the service in the key's own transaction, with the operator as actor.
+    const r = await createApiKey(ctx, m.id, body.label, auditActorOf(req));
     // Shown once: the gateway keeps only its SHA-256.
     return reply.status(201).send({ ...r.key, token: r.token });
   });
 
   scope.delete<IdSub>('/admin/api/merchants/:id/api-keys/:sub', { config: { permission: 'api_keys.manage' } }, async (req, reply) => {
     const m = await merchantInScope(ctx, scopeOf(req), req.params.id);
-    await revokeApiKey(ctx, m.id, req.params.sub);
-    await auditAfter(ctx, actorOf(req), 'api_key.revoked', m.id, { type: 'api_key', id: req.params.sub });
+    await revokeApiKey(ctx, m.id, req.params.sub, auditActorOf(req));
     return reply.status(204).send();
   });
 
@@ -57,16 +61,12 @@ export function registerAdminMerchantRoutes(scope: FastifyInstance, ctx: Service
 
   scope.put<Id>('/admin/api/merchants/:id/webhook-endpoint', { config: { permission: 'webhooks.manage' } }, async (req) => {
     const m = await merchantInScope(ctx, scopeOf(req), req.params.id);
-    const r = await setWebhookEndpoint(ctx, m.id, req.body ?? {});
-    await auditAfter(ctx, actorOf(req), 'webhook_endpoint.changed', m.id, { type: 'merchant', id: m.id }, { url: r.url });
-    return r;
+    return setWebhookEndpoint(ctx, m.id, req.body ?? {}, undefined, { actor: auditActorOf(req), ip: req.ip });
   });
 
   scope.post<Id>('/admin/api/merchants/:id/webhook-endpoint/rotate-secret', { config: { permission: 'webhooks.manage' } }, async (req) => {
     const m = await merchantInScope(ctx, scopeOf(req), req.params.id);
-    const r = await rotateWebhookEndpointSecret(ctx, m.id);
-    await auditAfter(ctx, actorOf(req), 'webhook_secret.rotated', m.id, { type: 'merchant', id: m.id });
-    return r;
+    return rotateWebhookEndpointSecret(ctx, m.id, { actor: auditActorOf(req), ip: req.ip });
   });
 
   scope.get<Id>('/admin/api/merchants/:id/events', { config: { permission: 'merchants.read' } }, async (req) => ({
