@@ -154,6 +154,8 @@ describe.skipIf(skip !== null)('operator console in Chromium', () => {
     const kinds = await page.locator('[data-testid=timeline] li').evaluateAll((els) => els.map((e) => e.getAttribute('data-kind')));
     expect(kinds).toContain('wechat_call');
     expect(kinds).toContain('notification');
+    expect(kinds).toContain('risk_decision');
+    expect(kinds).toContain('webhook');
     await screenshot(page, 'payment-detail');
   });
 

@@ -11,6 +11,7 @@ export const paths = {
   dashboard: (q: Query) => withQuery('/dashboard', q),
   payments: (q: Query) => withQuery('/payments', q),
   payment: (id: string) => `/payments/${enc(id)}`,
+  decisions: (id: string, merchantId: string) => withQuery(`/risk/payments/${enc(id)}/decisions`, { merchant_id: merchantId }),
   merchants: () => '/merchants',
   merchant: (id: string) => `/merchants/${enc(id)}`,
   apiKeys: (m: string) => `/merchants/${enc(m)}/api-keys`,

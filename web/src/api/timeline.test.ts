@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { asPage } from './normalize.ts';
-import { categorize, summarize, timelineItems } from './timeline.ts';
+import { categorize, decisionEntries, summarize, timelineItems } from './timeline.ts';
 
 describe('timeline', () => {
   it('puts each entry in the category an operator looks for', () => {
@@ -31,5 +31,16 @@ describe('asPage', () => {
   });
   it('prefers an explicit next_cursor', () => {
     expect(asPage({ data: [{ seq: 9 }], has_more: true, next_cursor: '9' }).next_cursor).toBe('9');
+  });
+});
+
+describe('decisionEntries', () => {
+  it('shows phase, action, score and fired rules as risk-decision entries', () => {
+    const [e] = decisionEntries([
+      { created_at: '2026-01-01T00:00:00Z', phase: 'post_payment', action: 'review', score: 40, rule_set_version: 3, fired: [{ rule_id: 'large-amount' }], shadow_fired: [] },
+    ]);
+    expect(e).toEqual({ at: '2026-01-01T00:00:00Z', source: 'risk', kind: 'post_payment.review', data: { score: 40, rules: 'large-amount', shadow: null, version: 3 } });
+    expect(categorize(e!)).toBe('risk_decision');
+    expect(summarize(e!.data)).toBe('score=40 · rules=large-amount · version=3');
   });
 });

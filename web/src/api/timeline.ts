@@ -39,3 +39,29 @@ export function timelineItems(entries: TimelineEntry[]): TimelineItem[] {
     .sort((a, b) => a.at.localeCompare(b.at))
     .map((e) => ({ at: e.at, category: categorize(e), kind: e.kind, summary: summarize(e.data) }));
 }
+
+/** A stored risk decision (`GET /admin/api/risk/payments/:id/decisions`). */
+export interface RiskDecision {
+  created_at: string;
+  phase: string;
+  action: string;
+  score: number;
+  rule_set_version: number;
+  fired?: { rule_id: string }[];
+  shadow_fired?: { rule_id: string }[];
+}
+
+/** Risk decisions as timeline entries: phase and action, score, the rules that fired (shadow ones apart). */
+export function decisionEntries(decisions: RiskDecision[]): TimelineEntry[] {
+  return decisions.map((d) => ({
+    at: d.created_at,
+    source: 'risk',
+    kind: `${d.phase}.${d.action}`,
+    data: {
+      score: d.score,
+      rules: (d.fired ?? []).map((f) => f.rule_id).join(',') || null,
+      shadow: (d.shadow_fired ?? []).map((f) => f.rule_id).join(',') || null,
+      version: d.rule_set_version,
+    },
+  }));
+}

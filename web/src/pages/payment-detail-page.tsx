@@ -1,4 +1,6 @@
 import { paths } from '../api/endpoints.ts';
+import { asPage } from '../api/normalize.ts';
+import { decisionEntries, type RiskDecision } from '../api/timeline.ts';
 import type { Payment, PaymentDetail } from '../api/types.ts';
 import { useApi } from '../api/use-api.ts';
 import { ErrorState, Loading } from '../components/page-state.tsx';
@@ -14,7 +16,9 @@ export function PaymentDetailPage({ id }: { id: string }) {
   const { t, formatTime } = useI18n();
   const { data, error, loading, reload } = useApi<PaymentDetail | (Payment & { timeline?: PaymentDetail['timeline'] })>(paths.payment(id));
   const payment = data ? ('payment' in data ? data.payment : data) : undefined;
-  const timeline = data?.timeline ?? [];
+  // Risk decisions live beside the payment; a refusal (no permission) just leaves them out.
+  const decisions = useApi<unknown>(payment ? paths.decisions(payment.id, payment.merchant_id) : null);
+  const timeline = [...(data?.timeline ?? []), ...decisionEntries(decisions.data === undefined ? [] : asPage<RiskDecision>(decisions.data).items)];
   return (
     <section aria-labelledby="pd-h">
       <p>
