@@ -159,6 +159,23 @@ describe.skipIf(skip !== null)('operator console in Chromium', () => {
     await screenshot(page, 'payment-detail');
   });
 
+  it('queries WeChat now, then refunds part of the order after confirming the exact amount', async () => {
+    await page.getByRole('button', { name: '立即查单' }).click();
+    await page.getByText('已向微信支付查单：当前状态为 succeeded。').waitFor();
+    await page.getByRole('button', { name: '退款' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('退款金额（元）').fill('30.00');
+    await dialog.getByText('请输入 ¥0.01 至 ¥29.90 之间的金额。').waitFor();
+    await dialog.getByLabel('退款金额（元）').fill('1.50');
+    await dialog.getByTestId('confirm').click();
+    await page.getByRole('dialog').getByText('确定退款 ¥1.50？').waitFor();
+    await page.getByRole('dialog').getByTestId('confirm').click();
+    await page.getByText('已提交退款。').waitFor();
+    const refunds = await sandbox!.app.server.inject({ url: `/v1/payments/${paidPaymentId}`, headers: { authorization: `Bearer ${file.merchant_api_key}` } });
+    expect(refunds.json()).toMatchObject({ refund_count: 1 });
+    await page.locator('[data-testid=timeline] li[data-kind=refund]').first().waitFor();
+  });
+
   it('rotates the demo merchant webhook secret after confirmation and shows the new secret once', async () => {
     await page.getByRole('link', { name: '商户' }).click();
     await page.getByRole('link', { name: new RegExp('.') }).filter({ hasText: /./ }).first().waitFor();
