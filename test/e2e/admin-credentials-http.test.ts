@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createLogger } from '../../src/lib/logger.ts';
 import { adminSession, type AdminSession } from '../helpers/admin-session.ts';
 import { describeEachDb } from '../helpers/db.ts';
 import { startGateway, type Gateway } from '../helpers/gateway.ts';
@@ -20,9 +22,14 @@ describeEachDb('WeChat credentials and openid reveal in the admin API', (t) => {
   let scoped: AdminSession;
   let otherId: string;
   let base: string;
+  const logs: string[] = [];
+  const submitted: string[] = [];
 
   beforeAll(async () => {
-    gw = await startGateway({ database: t.handle });
+    // Every log line (request logging included, at debug) captured, to check no submitted secret reaches it.
+    const sink = new PassThrough();
+    sink.on('data', (c: Buffer) => logs.push(c.toString('utf8')));
+    gw = await startGateway({ database: t.handle, overrides: { logger: createLogger({ level: 'debug', destination: sink }) } });
     admin = await adminSession(gw, 'admin');
     viewer = await adminSession(gw, 'viewer');
     otherId = (await gw.otherMerchant()).merchant.id;
@@ -87,6 +94,7 @@ describeEachDb('WeChat credentials and openid reveal in the admin API', (t) => {
       ['credential_private_key_supplied', 'public-key', { public_key_id: gw.sim.sandbox.wechatpay_public_key_id, public_key_pem: good.privateKeyPem }],
       ['invalid_request', 'merchant-key/stage', { certificate_pem: good.certificatePem }],
     ];
+    submitted.push(good.privateKeyPem, other.privateKeyPem, small.privateKeyPem);
     for (const [code, path, body] of cases) {
       const r = await admin.call('POST', `${base}/${path}`, body);
       expect([path, r.status, r.body?.error?.code]).toEqual([path, 400, code]);
@@ -134,5 +142,16 @@ describeEachDb('WeChat credentials and openid reveal in the admin API', (t) => {
     expect(JSON.stringify(entries)).not.toContain(openid);
     const detail = await admin.call('GET', `/admin/api/payments/${created.body.id}`);
     expect(JSON.stringify(detail.body)).not.toContain(openid);
+  });
+
+  it('never writes a submitted private key or APIv3 key to the logs', async () => {
+    const apiv3 = 'LogProbeApiV3Key0123456789abcdef';
+    expect((await admin.call('POST', `${base}/apiv3-key`, { apiv3_key: apiv3 })).status).toBe(200);
+    expect((await admin.call('POST', `${base}/apiv3-key`, { apiv3_key: `${apiv3}x` })).status).toBe(400);
+    const all = logs.join('');
+    expect(all.length).toBeGreaterThan(0);
+    expect(all).toContain('/credentials');
+    expect(all).not.toMatch(PRIVATE_KEY_PEM);
+    for (const s of [...submitted, apiv3, gw.sim.sandbox.apiv3_key]) expect(all).not.toContain(s.split('\n')[1] ?? s);
   });
 });
