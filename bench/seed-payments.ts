@@ -1,59 +1,52 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { loadConfig } from '../src/config/config.ts';
 import { openMigratedDatabase } from '../src/db/open-from-config.ts';
 import { openVaultFromConfig } from '../src/services/custody/kms-from-config.ts';
 import { systemClock } from '../src/lib/clock.ts';
 import { createMerchant, listMerchants } from '../src/services/merchants/merchants.ts';
+import type { Database } from '../src/db/schema.ts';
+import type { Vault } from '../src/vault/vault.ts';
 
 /**
  * Seeds N payments (default 100,000) for console and list benchmarks:
  *   npx tsx bench/seed-payments.ts [--count 100000] [--merchant mer_…]
  * Uses the configured database (ANFU_DATA_DIR / DATABASE_URL). Rows are generated inside the database
  * (`generate_series`, 10,000 per statement), spread over the last 90 days: 70 % succeeded (with a
- * transaction id and paid_at), 20 % closed, 10 % pending. Without --merchant it uses the first merchant, or creates a "Seed merchant" with fresh keys.
+ * transaction id and paid_at), 20 % closed, 10 % pending. Without --merchant it uses the first merchant,
+ * or creates a "Seed merchant" with fresh keys. `seedPayments` is also imported by the console bench.
  */
-const { values } = parseArgs({ options: { count: { type: 'string', default: '100000' }, merchant: { type: 'string' } } });
-const count = Number(values.count);
-if (!Number.isInteger(count) || count < 1 || count > 10_000_000) {
-  console.error('--count must be an integer between 1 and 10,000,000');
-  process.exit(1);
+/** The first merchant, or a new "Seed merchant" with fresh keys when there is none. */
+export async function ensureSeedMerchant(db: Kysely<Database>, vault: Vault): Promise<string> {
+  const existing = await listMerchants({ db });
+  if (existing[0]) return existing[0].id;
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const m = await createMerchant(
+    { db, clock: systemClock, vault },
+    {
+      name: 'Seed merchant',
+      mchid: '1900009999',
+      appid: 'wx00000000000005ee',
+      mode: 'sandbox',
+      h5Domains: ['127.0.0.1'],
+      wechatApiBaseUrl: 'http://127.0.0.1:1',
+      merchantSerial: randomBytes(20).toString('hex').toUpperCase(),
+      merchantPrivateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,
+      apiv3Key: randomBytes(16).toString('hex'),
+      wechatpayPublicKeyId: 'PUB_KEY_ID_0000000000000000000000000001',
+      wechatpayPublicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }) as string,
+    },
+  );
+  return m.id;
 }
 
-const { handle } = await openMigratedDatabase(loadConfig());
-const db = handle.db;
-try {
-  let merchantId = values.merchant;
-  if (!merchantId) {
-    const existing = await listMerchants({ db });
-    if (existing[0]) {
-      merchantId = existing[0].id;
-    } else {
-      const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-      const m = await createMerchant(
-        { db, clock: systemClock, vault: openVaultFromConfig(loadConfig()) },
-        {
-          name: 'Seed merchant',
-          mchid: '1900009999',
-          appid: 'wx00000000000005ee',
-          mode: 'sandbox',
-          h5Domains: ['127.0.0.1'],
-          wechatApiBaseUrl: 'http://127.0.0.1:1',
-          merchantSerial: randomBytes(20).toString('hex').toUpperCase(),
-          merchantPrivateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,
-          apiv3Key: randomBytes(16).toString('hex'),
-          wechatpayPublicKeyId: 'PUB_KEY_ID_0000000000000000000000000001',
-          wechatpayPublicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }) as string,
-        },
-      );
-      merchantId = m.id;
-    }
-  }
+/** Inserts `count` payments for `merchantId` (10,000 per statement); returns the run's tag. */
+export async function seedPayments(db: Kysely<Database>, merchantId: string, count: number, onProgress?: (done: number) => void): Promise<string> {
   // A per-run tag keeps ids and out_trade_no unique when the script runs more than once.
   const tag = randomBytes(4).toString('hex');
   const batch = 10_000;
-  const started = performance.now();
   for (let from = 0; from < count; from += batch) {
     const to = Math.min(count, from + batch) - 1;
     await sql`
@@ -74,13 +67,33 @@ try {
              c.created_at,
              c.created_at
       from generate_series(${from}::int, ${to}::int) as g
-      cross join lateral (select now() - (g % 7776000) * interval '1 second' as created_at) c
+      -- (g × a prime) mod 90 days: spread over the whole 90 days whatever the count (g alone would crowd 100,000 rows into 28 hours).
+      cross join lateral (select now() - ((g::bigint * 7919) % 7776000) * interval '1 second' as created_at) c
       cross join lateral (select case when g % 10 < 7 then 'succeeded' when g % 10 < 9 then 'closed' else 'pending' end as status) s
     `.execute(db);
-    process.stdout.write(`\r  ${(to + 1).toLocaleString('en-US')} / ${count.toLocaleString('en-US')}`);
+    onProgress?.(to + 1);
   }
-  const secs = (performance.now() - started) / 1000;
-  process.stdout.write(`\n  seeded ${count.toLocaleString('en-US')} payments for ${merchantId} on ${handle.kind} in ${secs.toFixed(1)} s (${Math.round(count / secs).toLocaleString('en-US')} rows/s)\n`);
-} finally {
-  await handle.close();
+  return tag;
 }
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { count: { type: 'string', default: '100000' }, merchant: { type: 'string' } } });
+  const count = Number(values.count);
+  if (!Number.isInteger(count) || count < 1 || count > 10_000_000) {
+    console.error('--count must be an integer between 1 and 10,000,000');
+    process.exit(1);
+  }
+  const { handle } = await openMigratedDatabase(loadConfig());
+  try {
+    const merchantId = values.merchant ?? (await ensureSeedMerchant(handle.db, openVaultFromConfig(loadConfig())));
+    const started = performance.now();
+    await seedPayments(handle.db, merchantId, count, (done) => process.stdout.write(`\r  ${done.toLocaleString('en-US')} / ${count.toLocaleString('en-US')}`));
+    const secs = (performance.now() - started) / 1000;
+    process.stdout.write(`\n  seeded ${count.toLocaleString('en-US')} payments for ${merchantId} on ${handle.kind} in ${secs.toFixed(1)} s (${Math.round(count / secs).toLocaleString('en-US')} rows/s)\n`);
+  } finally {
+    await handle.close();
+  }
+}
+
+// Run as a script (`npx tsx bench/seed-payments.ts`); importing it (the console bench) runs nothing.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();
