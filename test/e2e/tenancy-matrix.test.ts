@@ -5,7 +5,7 @@ import { systemClock } from '../../src/lib/clock.ts';
 import { queryPaymentAtWechat } from '../../src/services/payments/query-payment.ts';
 import { describeEachDb } from '../helpers/db.ts';
 import { startGateway, type Gateway } from '../helpers/gateway.ts';
-import { adminClient, type Browser } from '../helpers/operator-browser.ts';
+import { adminClient } from '../helpers/operator-browser.ts';
 
 /**
  * Tenant isolation, route by route. The routes come from the running server's route table, so a new
