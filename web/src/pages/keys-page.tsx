@@ -1,73 +1,219 @@
 import { useState } from 'react';
+import { warningClass, credentialPaths, type CertificateStatus, type CredentialStatus } from '../api/credentials.ts';
 import { paths } from '../api/endpoints.ts';
 import { asPage } from '../api/normalize.ts';
-import type { KeyStatus } from '../api/types.ts';
+import { useSession } from '../api/session.tsx';
+import type { Merchant } from '../api/types.ts';
 import { useApi } from '../api/use-api.ts';
 import { ErrorState, Loading } from '../components/page-state.tsx';
-import { StatusBadge } from '../components/status-badge.tsx';
 import { useI18n } from '../i18n/i18n-context.tsx';
+import { ApiV3KeyWizard, MerchantKeyWizard, PublicKeyWizard } from './keys-wizards.tsx';
+import './keys-page.css';
 
-const DAY = 86_400_000;
-/** The custody rotation is staged: a new key beside the old, switch, then retire (see docs/security.md). */
-const STEPS = ['stage beside', 'switch', 'retire'];
+type WizardName = 'merchant-key' | 'apiv3' | 'public-key';
 
-/** Key status and expiry, with the guided rotation steps for each key. */
+/**
+ * A merchant's WeChat credentials: which merchant key signs (and its expiry, coloured by the 30/7/1-day
+ * warnings), the APIv3 key and its grace window, the WeChat Pay public key or platform certificates —
+ * never secret material — and the guided rotations (keys.manage).
+ */
 export function KeysPage() {
-  const { t, formatTime } = useI18n();
-  const list = useApi<unknown>(paths.keys());
-  const keys = list.data === undefined ? undefined : asPage<KeyStatus>(list.data).items;
-  const [wizard, setWizard] = useState<string | null>(null);
+  const { t } = useI18n();
+  const merchants = useApi<unknown>(paths.merchants());
+  const items = merchants.data === undefined ? undefined : asPage<Merchant>(merchants.data).items;
+  const [picked, setPicked] = useState<string>('');
+  const merchantId = picked || items?.[0]?.id || '';
   return (
     <section aria-labelledby="keys-h">
       <h1 id="keys-h">{t('keys.title')}</h1>
-      {list.loading && !keys && <Loading />}
-      {list.error && <ErrorState error={list.error} retry={list.reload} />}
-      {keys && (
+      {merchants.loading && !items && <Loading />}
+      {merchants.error && <ErrorState error={merchants.error} retry={merchants.reload} />}
+      {items && items.length === 0 && <p className="muted">{t('keys.noMerchants')}</p>}
+      {items && items.length > 0 && (
+        <div className="field keys-picker">
+          <label htmlFor="keys-merchant">{t('keys.merchant')}</label>
+          <select id="keys-merchant" data-testid="keys-merchant" value={merchantId} onChange={(e) => setPicked(e.target.value)}>
+            {items.map((m) => (
+              <option key={m.id} value={m.id}>
+                {m.name} ({m.id})
+              </option>
+            ))}
+          </select>
+        </div>
+      )}
+      {merchantId && <MerchantCredentials key={merchantId} merchantId={merchantId} />}
+    </section>
+  );
+}
+
+function MerchantCredentials({ merchantId }: { merchantId: string }) {
+  const { t } = useI18n();
+  const { can } = useSession();
+  const status = useApi<CredentialStatus>(credentialPaths.status(merchantId));
+  const [wizard, setWizard] = useState<WizardName | null>(null);
+  const s = status.data;
+  const allowed = can('keys.manage');
+  const toggle = (w: WizardName) => setWizard(wizard === w ? null : w);
+  return (
+    <>
+      {status.loading && !s && <Loading />}
+      {status.error && <ErrorState error={status.error} retry={status.reload} />}
+      {s && (
+        <>
+          {s.warnings.length > 0 && (
+            <div className="notice notice-warn" role="status" data-testid="keys-warnings">
+              <ul className="keys-warnings">
+                {s.warnings.map((w) => (
+                  <li key={`${w.kind}-${w.serial}`}>
+                    <span className={warningClass(w.warning)}>{t(`keys.warning.${w.warning}`)}</span> {t(`keys.kind.${w.kind}`)} <code>{w.serial}</code>
+                  </li>
+                ))}
+              </ul>
+            </div>
+          )}
+          <StatusView s={s} />
+          <div className="keys-wizard-buttons" role="group" aria-label={t('keys.wizards')}>
+            <button type="button" aria-expanded={wizard === 'merchant-key'} disabled={!allowed} onClick={() => toggle('merchant-key')} data-testid="wizard-merchant-key">
+              {t('keys.wizard.merchantKey')}
+            </button>
+            <button type="button" aria-expanded={wizard === 'apiv3'} disabled={!allowed} onClick={() => toggle('apiv3')} data-testid="wizard-apiv3">
+              {t('keys.wizard.apiv3')}
+            </button>
+            <button type="button" aria-expanded={wizard === 'public-key'} disabled={!allowed} onClick={() => toggle('public-key')} data-testid="wizard-public-key">
+              {t('keys.wizard.publicKey')}
+            </button>
+          </div>
+          {!allowed && <p className="muted">{t('forbidden.body')}</p>}
+          {allowed && wizard === 'merchant-key' && <MerchantKeyWizard merchantId={merchantId} status={s} onChanged={status.reload} />}
+          {allowed && wizard === 'apiv3' && <ApiV3KeyWizard merchantId={merchantId} status={s} onChanged={status.reload} />}
+          {allowed && wizard === 'public-key' && <PublicKeyWizard merchantId={merchantId} status={s} onChanged={status.reload} />}
+        </>
+      )}
+    </>
+  );
+}
+
+/** Expiry date with a badge of days left, coloured by the warning the server computed. */
+export function Expiry({ c, testId }: { c: CertificateStatus; testId?: string }) {
+  const { t, formatTime } = useI18n();
+  if (!c.not_after) return <span className="muted">—</span>;
+  const days = c.days_to_expiry ?? 0;
+  return (
+    <span data-testid={testId}>
+      <time dateTime={c.not_after}>{formatTime(c.not_after)}</time>{' '}
+      <span className={warningClass(c.warning)} data-warning={c.warning ?? 'none'}>
+        {days < 0 ? t('keys.expired') : t('keys.daysLeft', { days })}
+      </span>
+    </span>
+  );
+}
+
+function StatusView({ s }: { s: CredentialStatus }) {
+  const { t, formatTime } = useI18n();
+  const mk = s.merchant_key;
+  return (
+    <div className="keys-status">
+      <div className="card">
+        <h2>{t('keys.merchantKey')}</h2>
+        <p>
+          {t('keys.keyMode')}: <span className="badge badge-neutral" data-testid="key-mode">{t(s.key_mode === 'public_key' ? 'keys.mode.public_key' : 'keys.mode.platform_certificate')}</span>
+        </p>
         <div className="table-wrap">
-          <table className="table">
+          <table className="table" data-testid="merchant-key-table">
             <thead>
               <tr>
-                <th scope="col">{t('keys.kind')}</th>
-                <th scope="col">{t('keys.serial')}</th>
                 <th scope="col">{t('keys.state')}</th>
+                <th scope="col">{t('keys.serial')}</th>
+                <th scope="col">{t('keys.validFrom')}</th>
                 <th scope="col">{t('keys.expires')}</th>
-                <th scope="col">{t('common.actions')}</th>
               </tr>
             </thead>
             <tbody>
-              {keys.map((k) => {
-                const days = k.expires_at ? Math.floor((Date.parse(k.expires_at) - Date.now()) / DAY) : null;
-                return (
-                  <tr key={k.id}>
-                    <td>{k.kind}</td>
-                    <td>
-                      <code>{k.serial ?? k.id}</code>
-                    </td>
-                    <td>
-                      <StatusBadge status={k.state} prefix="key." />
-                    </td>
-                    <td>
-                      {formatTime(k.expires_at)} {days !== null && <span className={days < 30 ? 'badge badge-warn' : 'muted'}>{t('keys.expiresIn', { days })}</span>}
-                    </td>
-                    <td>
-                      <button type="button" aria-expanded={wizard === k.id} onClick={() => setWizard(wizard === k.id ? null : k.id)}>
-                        {t('keys.rotate')}
-                      </button>
-                      {wizard === k.id && (
-                        <ol className="wizard">
-                          {STEPS.map((s, i) => (
-                            <li key={s}>{t('keys.step', { n: i + 1, total: STEPS.length, label: s })}</li>
-                          ))}
-                        </ol>
-                      )}
-                    </td>
-                  </tr>
-                );
-              })}
+              <tr>
+                <td>
+                  <span className="badge badge-ok">{t('keys.active')}</span>
+                </td>
+                <td>
+                  <code data-testid="active-serial">{mk.active.serial}</code>
+                </td>
+                <td>{formatTime(mk.active.not_before)}</td>
+                <td>
+                  <Expiry c={mk.active} testId="active-expiry" />
+                </td>
+              </tr>
+              {mk.staged && (
+                <tr>
+                  <td>
+                    <span className="badge badge-info">{t('keys.staged')}</span>
+                  </td>
+                  <td>
+                    <code data-testid="staged-serial">{mk.staged.serial}</code>
+                  </td>
+                  <td>{formatTime(mk.staged.not_before)}</td>
+                  <td>
+                    <Expiry c={mk.staged} />
+                  </td>
+                </tr>
+              )}
+              {mk.retired && (
+                <tr>
+                  <td>
+                    <span className="badge badge-neutral">{t('keys.retired')}</span>
+                  </td>
+                  <td>
+                    <code data-testid="retired-serial">{mk.retired.serial}</code>
+                  </td>
+                  <td>—</td>
+                  <td>—</td>
+                </tr>
+              )}
             </tbody>
           </table>
         </div>
-      )}
-    </section>
+      </div>
+      <div className="card">
+        <h2>{t('keys.apiv3')}</h2>
+        <p>{s.apiv3_key.configured ? t('keys.apiv3Configured') : t('keys.apiv3Missing')}</p>
+        {s.apiv3_key.previous_in_grace_until && (
+          <p data-testid="apiv3-grace-status">
+            {t('keys.graceUntil', { time: formatTime(s.apiv3_key.previous_in_grace_until) })}
+          </p>
+        )}
+      </div>
+      <div className="card">
+        <h2>{t('keys.publicKey')}</h2>
+        <p>
+          {t('keys.publicKeyId')}: {s.wechatpay_public_key.id ? <code data-testid="public-key-id">{s.wechatpay_public_key.id}</code> : <span className="muted">{t('keys.none')}</span>}
+        </p>
+        {s.wechatpay_public_key.dual_verification_since && <p>{t('keys.dualSince', { time: formatTime(s.wechatpay_public_key.dual_verification_since) })}</p>}
+        <h3>{t('keys.platformCerts')}</h3>
+        {s.platform_certificates.length === 0 ? (
+          <p className="muted">{t('keys.none')}</p>
+        ) : (
+          <div className="table-wrap">
+            <table className="table">
+              <thead>
+                <tr>
+                  <th scope="col">{t('keys.serial')}</th>
+                  <th scope="col">{t('keys.expires')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {s.platform_certificates.map((c) => (
+                  <tr key={c.serial}>
+                    <td>
+                      <code>{c.serial}</code>
+                    </td>
+                    <td>
+                      <Expiry c={c} />
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </div>
+    </div>
   );
 }
