@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync, renameSync, existsSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 /** An H5 order as the simulator keeps it; WeChat's field names, amounts in fen. */
@@ -58,16 +58,26 @@ interface StateFile {
 }
 
 /**
- * All simulator state in one JSON file, rewritten atomically (temp file + rename) after every
- * change, so a crash leaves either the old or the new file and restarts see every answered call.
- * A development tool holds a few thousand orders at most; whole-file writes are fine at that size.
+ * All simulator state in a JSON snapshot plus an append-only journal of changes (one JSON line per
+ * put). Every answered call is appended before the answer leaves, so a crash loses nothing; opening
+ * replays the journal (a torn last line from a crash is ignored) and compacts it into a new snapshot
+ * written atomically (temp file + rename). Appending one line per change keeps writes O(change)
+ * instead of rewriting the whole file on every order, which dominated CPU under load.
  */
+type JournalEntry = { k: 'order'; v: SimOrder } | { k: 'prepay'; v: SimPrepay } | { k: 'refund'; v: SimRefund };
+
+/** Compact once the journal holds this many entries, so replay at start stays short. */
+const COMPACT_AFTER = 5_000;
+
 export class SimState {
   readonly #path: string;
+  readonly #journalPath: string;
   #data: StateFile;
+  #journalEntries = 0;
 
   private constructor(path: string, data: StateFile) {
     this.#path = path;
+    this.#journalPath = `${path}.journal`;
     this.#data = data;
   }
 
@@ -75,7 +85,36 @@ export class SimState {
     const path = join(resolve(stateDir), 'state.json');
     const empty: StateFile = { version: 1, orders: {}, prepays: {}, refunds: {} };
     const data = existsSync(path) ? ({ ...empty, ...(JSON.parse(readFileSync(path, 'utf8')) as StateFile) }) : empty;
-    return new SimState(path, data);
+    const state = new SimState(path, data);
+    state.#replayJournal();
+    state.save();
+    return state;
+  }
+
+  #replayJournal(): void {
+    if (!existsSync(this.#journalPath)) return;
+    for (const line of readFileSync(this.#journalPath, 'utf8').split('\n')) {
+      if (!line) continue;
+      let e: JournalEntry;
+      try {
+        e = JSON.parse(line) as JournalEntry;
+      } catch {
+        continue; // a line torn by a crash mid-append: its call was never answered
+      }
+      this.#apply(e);
+    }
+  }
+
+  #apply(e: JournalEntry): void {
+    if (e.k === 'order') this.#data.orders[e.v.out_trade_no] = e.v;
+    else if (e.k === 'prepay') this.#data.prepays[e.v.prepay_id] = e.v;
+    else this.#data.refunds[e.v.out_refund_no] = e.v;
+  }
+
+  #record(e: JournalEntry): void {
+    this.#apply(e);
+    appendFileSync(this.#journalPath, `${JSON.stringify(e)}\n`, { mode: 0o600 });
+    if (++this.#journalEntries >= COMPACT_AFTER) this.save();
   }
 
   order(outTradeNo: string): SimOrder | undefined {
@@ -91,8 +130,7 @@ export class SimState {
   }
 
   putOrder(order: SimOrder): void {
-    this.#data.orders[order.out_trade_no] = order;
-    this.save();
+    this.#record({ k: 'order', v: order });
   }
 
   prepay(prepayId: string): SimPrepay | undefined {
@@ -100,8 +138,7 @@ export class SimState {
   }
 
   putPrepay(prepay: SimPrepay): void {
-    this.#data.prepays[prepay.prepay_id] = prepay;
-    this.save();
+    this.#record({ k: 'prepay', v: prepay });
   }
 
   refund(outRefundNo: string): SimRefund | undefined {
@@ -117,13 +154,15 @@ export class SimState {
   }
 
   putRefund(refund: SimRefund): void {
-    this.#data.refunds[refund.out_refund_no] = refund;
-    this.save();
+    this.#record({ k: 'refund', v: refund });
   }
 
+  /** Writes a full snapshot atomically and empties the journal (compaction). */
   save(): void {
     const tmp = `${this.#path}.${process.pid}.tmp`;
     writeFileSync(tmp, JSON.stringify(this.#data), { mode: 0o600 });
     renameSync(tmp, this.#path);
+    writeFileSync(this.#journalPath, '', { mode: 0o600 });
+    this.#journalEntries = 0;
   }
 }
