@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { readFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +9,8 @@ import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.ts';
 import { startSandbox, type RunningSandbox } from '../../src/sandbox/start-sandbox.ts';
+import { loadCertificate } from '../../src/wechatpay/keys.ts';
+import { merchantPair } from '../e2e/admin-credentials-keys.ts';
 import { browserSkipReason, launchBrowser, screenshot, watchCsp, type RunningBrowser } from './browser.ts';
 
 /**
@@ -196,6 +199,76 @@ describe.skipIf(skip !== null)('operator console in Chromium', () => {
     await result.waitFor();
     expect(await result.textContent()).toContain('哈希链校验通过');
     await screenshot(page, 'audit');
+  });
+
+  it('shows the demo merchant key with its expiry, and changes the APIv3 key with the grace window shown', async () => {
+    await page.getByRole('link', { name: '密钥' }).click();
+    await page.getByRole('heading', { name: '密钥', exact: true }).waitFor();
+    await page.getByTestId('keys-merchant').selectOption(file.merchant_id);
+    // What the page shows is what the admin API says (the browser's own session, so the same scope).
+    const res = await page.request.get(`${gw}/admin/api/merchants/${file.merchant_id}/credentials`);
+    expect(res.status()).toBe(200);
+    const status = (await res.json()) as { merchant_key: { active: { serial: string } } };
+    const active = page.getByTestId('active-serial');
+    await active.waitFor();
+    expect(await active.textContent()).toBe(status.merchant_key.active.serial);
+
+    // Merchant key wizard: paste a new certificate (20 days left) and its key, stage, switch, retire.
+    const next = merchantPair(sandbox!.simulator.sandbox.mchid, { notAfter: new Date(Date.now() + 20.5 * 86_400_000) });
+    await page.getByTestId('wizard-merchant-key').click();
+    const mk = page.getByTestId('merchant-key-wizard');
+    await mk.getByLabel('新的商户证书（PEM）').fill(next.certificatePem);
+    await mk.getByLabel('对应的私钥（PEM）').fill(next.privateKeyPem);
+    await mk.getByRole('button', { name: '暂存' }).click();
+    await page.getByRole('dialog').getByTestId('confirm').click();
+    await page.getByTestId('staged-serial').waitFor();
+    expect(await page.getByTestId('staged-serial').textContent()).toBe(next.serial);
+    expect(await mk.getByLabel('对应的私钥（PEM）').count()).toBe(0);
+    await mk.getByTestId('mk-switch').click();
+    await page.getByRole('dialog').getByTestId('confirm').click();
+    await page.getByTestId('retired-serial').waitFor();
+    // WeChat learns of the new certificate from the merchant platform; here we tell the simulator.
+    sandbox!.simulator.merchant.merchantCertificate = loadCertificate(next.certificatePem);
+    await mk.getByTestId('mk-retire').click();
+    await page.getByRole('dialog').getByTestId('confirm').click();
+    await page.getByTestId('retired-serial').waitFor({ state: 'detached' });
+    expect(await active.textContent()).toBe(next.serial);
+    const expiry = page.getByTestId('active-expiry');
+    expect(await expiry.textContent()).toContain('剩余 20 天');
+    expect(await expiry.locator('[data-warning]').getAttribute('data-warning')).toBe('expires_in_30d');
+    await page.getByTestId('keys-warnings').getByText('30 天内到期').waitFor();
+
+    // A fresh random 32-character key, typed twice: a mismatch is caught before anything is sent.
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+    const newKey = Array.from(randomBytes(32), (b) => alphabet[b % alphabet.length]).join('');
+    await page.getByTestId('wizard-apiv3').click();
+    const wizard = page.getByTestId('apiv3-wizard');
+    await wizard.getByLabel('新的 APIv3 密钥', { exact: true }).fill(newKey);
+    await wizard.getByLabel('再次输入新的 APIv3 密钥').fill(`${newKey.slice(0, 31)}!`);
+    await wizard.getByText('两次输入不一致。').waitFor();
+    await wizard.getByLabel('再次输入新的 APIv3 密钥').fill(newKey);
+    await wizard.getByRole('button', { name: '更换密钥' }).click();
+    await page.getByRole('dialog').getByTestId('confirm').click();
+    const grace = page.getByTestId('apiv3-grace');
+    await grace.waitFor();
+    expect(await grace.textContent()).toMatch(/旧密钥在 .+ 之前仍被接受/);
+    await page.getByTestId('apiv3-grace-status').waitFor();
+    // The pasted key is gone from the form and was never stored by the page.
+    expect(await wizard.getByLabel('新的 APIv3 密钥', { exact: true }).inputValue()).toBe('');
+    expect(await wizard.getByLabel('再次输入新的 APIv3 密钥').inputValue()).toBe('');
+    const stored = (await page.evaluate('JSON.stringify([Object.entries(localStorage), Object.entries(sessionStorage)])')) as string;
+    expect(stored).not.toContain(newKey);
+    await screenshot(page, 'keys');
+
+    // The same key again: the server's refusal code, explained in Chinese.
+    await wizard.getByLabel('新的 APIv3 密钥', { exact: true }).fill(newKey);
+    await wizard.getByLabel('再次输入新的 APIv3 密钥').fill(newKey);
+    await wizard.getByRole('button', { name: '更换密钥' }).click();
+    await page.getByRole('dialog').getByTestId('confirm').click();
+    const refused = page.getByTestId('key-error');
+    await refused.waitFor();
+    expect(await refused.getAttribute('data-code')).toBe('credential_apiv3_key_unchanged');
+    expect(await refused.textContent()).toContain('新的 APIv3 密钥与当前密钥相同。');
   });
 
   it('claims and approves a payment held for review (large amount), with the SLA countdown shown', async () => {
