@@ -66,6 +66,9 @@ export interface MerchantCredentialsTable {
   dual_verification_since: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   certificates_refreshed_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   expiry_warnings: JsonDefault<Record<string, string>>;
+  // Migration 0006: who signs (the token of a remote signing service is sealed in vault_secrets).
+  signer_mode: ColumnType<'local' | 'remote', 'local' | 'remote' | undefined, 'local' | 'remote'>;
+  remote_signer_url: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface MerchantApiKeysTable {

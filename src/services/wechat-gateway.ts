@@ -1,3 +1,4 @@
+import { createPublicKey } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Clock } from '../lib/clock.ts';
 import type { Database } from '../db/schema.ts';
@@ -10,7 +11,8 @@ import { WechatPayClient, type WechatPayClientOptions } from '../wechatpay/clien
 import { loadCertificate, loadPrivateKey, loadPublicKey } from '../wechatpay/keys.ts';
 import { NotificationParser } from '../wechatpay/notification.ts';
 import type { RetryOptions } from '../wechatpay/retry-policy.ts';
-import { LocalSigner } from '../wechatpay/signer.ts';
+import { LocalSigner, type Signer } from '../wechatpay/signer.ts';
+import { RemoteSigner } from '../credentials/remote-signer.ts';
 import { CertificateRefresher } from '../wechatpay/validator.ts';
 import { WechatPayKeyStore } from '../wechatpay/verifier.ts';
 
@@ -84,7 +86,19 @@ export class WechatGateway {
     }
     for (const c of creds.platformCertificates) keyStore.addCertificate(loadCertificate(c.pem));
     const apiV3Key = ApiV3Key.from(creds.apiv3Key.reveal());
-    const signer = new LocalSigner({ mchid: merchant.mchid, serialNo: merchant.merchantSerial, privateKey: loadPrivateKey(creds.merchantPrivateKeyPem.reveal()) });
+    // Remote mode: the key lives in the merchant's signing service (HSM/KMS); the sealed local key is
+    // kept for switching back but never parsed here. Signatures are checked against the merchant
+    // certificate when one is stored, so a service holding the wrong key fails before WeChat sees it.
+    const signer: Signer = creds.remoteSigner
+      ? new RemoteSigner({
+          url: creds.remoteSigner.url,
+          token: creds.remoteSigner.token,
+          mchid: merchant.mchid,
+          serialNo: merchant.merchantSerial,
+          timeoutMs: this.#opts.timeoutMs,
+          ...(creds.merchantCertPem ? { verifyWith: createPublicKey(creds.merchantCertPem) } : {}),
+        })
+      : new LocalSigner({ mchid: merchant.mchid, serialNo: merchant.merchantSerial, privateKey: loadPrivateKey(creds.merchantPrivateKeyPem.reveal()) });
     const baseUrls: readonly [string] | readonly [string, string] = merchant.wechatApiBackupUrl
       ? [merchant.wechatApiBaseUrl, merchant.wechatApiBackupUrl]
       : [merchant.wechatApiBaseUrl];

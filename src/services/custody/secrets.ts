@@ -70,6 +70,7 @@ export const secretIds = {
   apiv3KeyPrevious: (merchantId: string) => `merchant:${merchantId}:apiv3_key_previous`,
   webhookSecretCurrent: (merchantId: string) => `merchant:${merchantId}:webhook_secret_current`,
   webhookSecretPrevious: (merchantId: string) => `merchant:${merchantId}:webhook_secret_previous`,
+  remoteSignerToken: (merchantId: string) => `merchant:${merchantId}:remote_signer_token`,
   operatorTotp: (operatorId: string) => `operator:${operatorId}:totp`,
   blindIndexKey: 'system:blind_index_key',
 } as const;

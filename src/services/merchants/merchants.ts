@@ -125,6 +125,10 @@ export interface MerchantCredentials {
   webhookSecrets: Array<Secret<string>>;
   /** During an APIv3 key change: the previous key, which still decrypts notifications until `expiresAt`. */
   apiv3KeyPrevious?: { key: Secret<string>; expiresAt: Date };
+  /** Present when the merchant signs through a remote signing service (then the local key is not used to sign). */
+  remoteSigner?: { url: string; token: Secret<string> };
+  /** The active merchant certificate, when stored: a remote signer's signatures are checked against it. */
+  merchantCertPem?: string;
 }
 
 export async function loadMerchantCredentials(deps: MerchantDeps, merchantId: string): Promise<MerchantCredentials> {
@@ -146,5 +150,7 @@ export async function loadMerchantCredentials(deps: MerchantDeps, merchantId: st
     wechatpayPublicKeyPem: c.wechatpay_public_key_pem,
     platformCertificates: c.platform_certificates.map((p) => ({ serialNo: p.serial_no, pem: p.pem })),
     webhookSecrets: secrets,
+    ...(c.signer_mode === 'remote' && c.remote_signer_url ? { remoteSigner: { url: c.remote_signer_url, token: await openSecret(deps, secretIds.remoteSignerToken(merchantId)) } } : {}),
+    ...(c.merchant_cert_pem ? { merchantCertPem: c.merchant_cert_pem } : {}),
   };
 }
