@@ -68,7 +68,7 @@ describeEachDb('merchant signs through a remote signing service', (t) => {
     await useRemoteSigner(gw.app.ctx, gw.merchant.id, { url: serviceUrl, token: WRONG }, by);
     const res = await gw.api('POST', '/v1/payments', { body: body({ out_trade_no: 'REMOTEWRONG0001' }), idempotencyKey: 'remote-wrong' });
     expect(res.status).toBe(502);
-    expect(res.body.code ?? res.body.error?.code).toBe('remote_signer_unauthorized');
+    expect(res.body.error.code).toBe('remote_signer_unauthorized');
     const p = await t.db.selectFrom('payments').select(['id', 'status', 'h5_url']).where('out_trade_no', '=', 'REMOTEWRONG0001').executeTakeFirstOrThrow();
     // Reserved (committed) before the call; nothing reached WeChat, so nothing else is written.
     expect(p).toMatchObject({ status: 'created', h5_url: null });
