@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from './config/config.ts';
+import { loadConfigOrExit } from './config/config.ts';
 import { createLogger } from './lib/logger.ts';
 import { onShutdownSignals } from './lib/shutdown-signals.ts';
 import { startSandbox } from './sandbox/start-sandbox.ts';
@@ -9,16 +9,7 @@ import { describeSandbox } from './sandbox/banner.ts';
  * goes to stdout. Production runs `anfu serve` instead, which never starts the simulator.
  */
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig(process.env);
-  } catch (e) {
-    if (e instanceof ConfigError) {
-      process.stderr.write(`${e.message}\n`);
-      process.exit(1);
-    }
-    throw e;
-  }
+  const config = loadConfigOrExit(process.env);
   if (config.mode !== 'sandbox') {
     process.stderr.write('npm start runs the sandbox only (ANFU_MODE=sandbox). For live mode run `anfu serve` (see docs/operations.md).\n');
     process.exit(1);

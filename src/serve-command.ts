@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { ConfigError, loadConfig, type Config } from './config/config.ts';
+import { loadConfigOrExit, type Config } from './config/config.ts';
 import { createApp } from './app.ts';
 import { createLogger } from './lib/logger.ts';
 import { onShutdownSignals } from './lib/shutdown-signals.ts';
@@ -60,16 +60,7 @@ export function addServeCommand(program: Command): void {
     .description('run the gateway with production configuration (env: ANFU_MODE, ANFU_PUBLIC_URL, DATABASE_URL, …)')
     .option('--drain-ms <ms>', 'after SIGTERM, keep serving with /readyz at 503 this long so load balancers notice', (v) => Number.parseInt(v, 10), 0)
     .action(async (o: { drainMs: number }) => {
-      let config: Config;
-      try {
-        config = loadConfig(process.env);
-      } catch (e) {
-        if (e instanceof ConfigError) {
-          process.stderr.write(`${e.message}\n`);
-          process.exit(1);
-        }
-        throw e;
-      }
+      const config: Config = loadConfigOrExit(process.env);
       const logger = createLogger({ level: config.logLevel });
       const app = await createApp(config, { logger });
       const problems = liveStartProblems(config, await listMerchants(app.ctx));
