@@ -59,15 +59,21 @@ export interface PaymentAggregates {
   refunded_amount: number;
 }
 
+export interface DailyAggregates extends PaymentAggregates {
+  day: string;
+}
+
 /**
- * One pass over the period's payments (index `payments_created_dashboard_idx`): counts for the funnel
- * created → cashier (an H5 URL was handed out: status left `created`) → paid, and paid amounts in fen.
+ * One pass over the period's payments (index `payments_created_dashboard_idx`), grouped by UTC+8
+ * calendar day (as merchants in China read them): counts for the funnel created → cashier (an H5 URL
+ * was handed out: status left `created`) → paid, and amounts in fen. Period totals are the sum of the
+ * days, so the dashboard reads each row once.
  */
-export async function paymentAggregates(db: Db, scope: Scope, from: Date, to: Date, merchantId?: string): Promise<PaymentAggregates> {
+export async function dailyAggregates(db: Db, scope: Scope, from: Date, to: Date): Promise<DailyAggregates[]> {
   const scopeSql = scope === null ? sql`true` : sql`merchant_id = ANY(${sql.val([...scope])}::text[])`;
-  const merchantSql = merchantId ? sql`merchant_id = ${merchantId}` : sql`true`;
-  const r = await sql<Record<keyof PaymentAggregates, string | null>>`
-    SELECT count(*)                                                  AS created,
+  const r = await sql<Record<keyof DailyAggregates, string | null>>`
+    SELECT to_char(date_trunc('day', created_at AT TIME ZONE 'Asia/Shanghai'), 'YYYY-MM-DD') AS day,
+           count(*)                                                  AS created,
            count(*) FILTER (WHERE status <> 'created')                AS reached_cashier,
            count(*) FILTER (WHERE paid_at IS NOT NULL)                AS paid,
            count(*) FILTER (WHERE status = 'closed')                  AS closed,
@@ -75,24 +81,27 @@ export async function paymentAggregates(db: Db, scope: Scope, from: Date, to: Da
            coalesce(sum(amount) FILTER (WHERE paid_at IS NOT NULL), 0) AS paid_amount,
            coalesce(sum(refunded_amount), 0)                          AS refunded_amount
       FROM payments
-     WHERE created_at >= ${from} AND created_at < ${to} AND ${scopeSql} AND ${merchantSql}`.execute(db);
-  const row = r.rows[0]!;
-  const n = (v: string | null) => Number(v ?? 0);
-  return { created: n(row.created), reached_cashier: n(row.reached_cashier), paid: n(row.paid), closed: n(row.closed), failed: n(row.failed), paid_amount: n(row.paid_amount), refunded_amount: n(row.refunded_amount) };
-}
-
-/** Paid count and amount per day (UTC+8 calendar days, as merchants in China read them). */
-export async function paidSeries(db: Db, scope: Scope, from: Date, to: Date): Promise<Array<{ day: string; created: number; paid: number; paid_amount: number }>> {
-  const scopeSql = scope === null ? sql`true` : sql`merchant_id = ANY(${sql.val([...scope])}::text[])`;
-  const r = await sql<{ day: string; created: string; paid: string; paid_amount: string }>`
-    SELECT to_char(date_trunc('day', created_at AT TIME ZONE 'Asia/Shanghai'), 'YYYY-MM-DD') AS day,
-           count(*) AS created,
-           count(*) FILTER (WHERE paid_at IS NOT NULL) AS paid,
-           coalesce(sum(amount) FILTER (WHERE paid_at IS NOT NULL), 0) AS paid_amount
-      FROM payments
      WHERE created_at >= ${from} AND created_at < ${to} AND ${scopeSql}
      GROUP BY 1 ORDER BY 1`.execute(db);
-  return r.rows.map((x) => ({ day: x.day, created: Number(x.created), paid: Number(x.paid), paid_amount: Number(x.paid_amount) }));
+  const n = (v: string | null) => Number(v ?? 0);
+  return r.rows.map((x) => ({
+    day: String(x.day),
+    created: n(x.created),
+    reached_cashier: n(x.reached_cashier),
+    paid: n(x.paid),
+    closed: n(x.closed),
+    failed: n(x.failed),
+    paid_amount: n(x.paid_amount),
+    refunded_amount: n(x.refunded_amount),
+  }));
+}
+
+export function sumAggregates(days: readonly PaymentAggregates[]): PaymentAggregates {
+  const total: PaymentAggregates = { created: 0, reached_cashier: 0, paid: 0, closed: 0, failed: 0, paid_amount: 0, refunded_amount: 0 };
+  for (const d of days) {
+    for (const k of Object.keys(total) as Array<keyof PaymentAggregates>) total[k] += d[k];
+  }
+  return total;
 }
 
 /** Counts rows of a table another capability may not have created yet (reviews, alerts): null if absent. */

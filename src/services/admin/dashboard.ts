@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { countOpenIfTableExists, paidSeries, paymentAggregates } from '../../db/admin-read-models.ts';
+import { countOpenIfTableExists, dailyAggregates, sumAggregates } from '../../db/admin-read-models.ts';
 import { AppError } from '../../lib/errors.ts';
 import type { ServiceContext } from '../context.ts';
 import { parseOrThrow } from '../operators/operator-input.ts';
@@ -28,12 +28,13 @@ export async function dashboard(ctx: Pick<ServiceContext, 'db' | 'clock'>, scope
     assertInScope(scope, q.merchant_id);
     effective = [q.merchant_id];
   }
-  const [agg, series, openReviews, openAlerts] = await Promise.all([
-    paymentAggregates(ctx.db, effective, from, to),
-    paidSeries(ctx.db, effective, from, to),
+  const [days, openReviews, openAlerts] = await Promise.all([
+    dailyAggregates(ctx.db, effective, from, to),
     countOpenIfTableExists(ctx.db, 'risk_reviews', "status IN ('open', 'claimed')", effective),
     countOpenIfTableExists(ctx.db, 'alerts', "status IN ('open', 'acknowledged')", effective),
   ]);
+  const agg = sumAggregates(days);
+  const series = days.map((d) => ({ day: d.day, created: d.created, paid: d.paid, paid_amount: d.paid_amount }));
   const settled = agg.paid + agg.closed + agg.failed;
   return {
     period: { from: from.toISOString(), to: to.toISOString() },
