@@ -5,6 +5,7 @@ import * as m0003 from './0003_operators.ts';
 import * as m0004 from './0004_risk.ts';
 import * as m0005 from './0005_alerts.ts';
 import * as m0006 from './0006_remote_signer.ts';
+import * as m0007 from './0007_dashboard_index.ts';
 
 /**
  * Every migration, by name. Names sort in the order they run (`0001_…`, `0002_…`); add new files here.
@@ -17,4 +18,5 @@ export const migrations: Record<string, Migration> = {
   '0004_risk': m0004,
   '0005_alerts': m0005,
   '0006_remote_signer': m0006,
+  '0007_dashboard_index': m0007,
 };
