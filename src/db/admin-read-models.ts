@@ -72,7 +72,9 @@ export interface DailyAggregates extends PaymentAggregates {
 export async function dailyAggregates(db: Db, scope: Scope, from: Date, to: Date): Promise<DailyAggregates[]> {
   const scopeSql = scope === null ? sql`true` : sql`merchant_id = ANY(${sql.val([...scope])}::text[])`;
   const r = await sql<Record<keyof DailyAggregates, string | null>>`
-    SELECT to_char(date_trunc('day', created_at AT TIME ZONE 'Asia/Shanghai'), 'YYYY-MM-DD') AS day,
+    -- China has no daylight saving: a fixed +8 h offset gives the Shanghai calendar day with integer
+    -- arithmetic, far cheaper per row than a time-zone conversion (the day is formatted in JS).
+    SELECT ((extract(epoch FROM created_at)::bigint + 28800) / 86400) AS day,
            count(*)                                                  AS created,
            count(*) FILTER (WHERE status <> 'created')                AS reached_cashier,
            count(*) FILTER (WHERE paid_at IS NOT NULL)                AS paid,
@@ -85,7 +87,7 @@ export async function dailyAggregates(db: Db, scope: Scope, from: Date, to: Date
      GROUP BY 1 ORDER BY 1`.execute(db);
   const n = (v: string | null) => Number(v ?? 0);
   return r.rows.map((x) => ({
-    day: String(x.day),
+    day: new Date(Number(x.day) * 86_400_000).toISOString().slice(0, 10),
     created: n(x.created),
     reached_cashier: n(x.reached_cashier),
     paid: n(x.paid),
