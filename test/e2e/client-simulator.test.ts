@@ -28,6 +28,17 @@ interface Sim {
   close(): Promise<void>;
 }
 
+/** Polls a refund until it leaves PROCESSING (the simulator settles it after a delay) or 10 s pass. */
+async function settledRefundStatus(client: WechatPayClient, outRefundNo: string): Promise<string> {
+  const deadline = Date.now() + 10_000;
+  let status = (await queryRefund(client, outRefundNo)).status;
+  while (status === 'PROCESSING' && Date.now() < deadline) {
+    await new Promise((res) => setTimeout(res, 20));
+    status = (await queryRefund(client, outRefundNo)).status;
+  }
+  return status;
+}
+
 async function boot(keyMode: KeyMode): Promise<Sim> {
   const dir = await mkdtemp(join(tmpdir(), 'anfu-e2e-client-'));
   // http notify_url is allowed only so the notification test can listen on loopback.
@@ -157,12 +168,7 @@ describe('client ↔ simulator, public-key mode', () => {
     expect(['PROCESSING', 'SUCCESS']).toContain(r.status);
     const same = await createRefund(client, req);
     expect(same.refund_id).toBe(r.refund_id);
-    let status = r.status;
-    for (let i = 0; i < 50 && status === 'PROCESSING'; i++) {
-      await new Promise((res) => setTimeout(res, 20));
-      status = (await queryRefund(client, req.out_refund_no)).status;
-    }
-    expect(status).toBe('SUCCESS');
+    expect(await settledRefundStatus(client, req.out_refund_no)).toBe('SUCCESS');
     expect(await apiError(queryRefund(client, 'NO_SUCH_REFUND'))).toMatchObject({ status: 404, code: 'RESOURCE_NOT_EXISTS' });
   });
 
@@ -202,6 +208,8 @@ describe('client ↔ simulator, public-key mode', () => {
     await createH5Order(client, o);
     await control(s, 'POST', `/sim/transactions/${o.out_trade_no}/pay`);
     await createRefund(client, { out_trade_no: o.out_trade_no, out_refund_no: `B${o.out_trade_no}`, amount: { refund: 345, total: 2345, currency: 'CNY' } });
+    // A refund enters the bill once it has settled (PROCESSING → SUCCESS after the simulated delay).
+    expect(await settledRefundStatus(client, `B${o.out_trade_no}`)).toBe('SUCCESS');
     const billDate = toRfc3339Cst(Date.now()).slice(0, 10);
     for (const tar of [undefined, 'GZIP' as const]) {
       const bill = await fetchTradeBill(client, { bill_date: billDate, ...(tar ? { tar_type: tar } : {}) });
