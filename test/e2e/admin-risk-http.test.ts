@@ -5,6 +5,7 @@ import { queryRefundAtWechat } from '../../src/services/refunds/query-refund.ts'
 import { adminSession, type AdminSession } from '../helpers/admin-session.ts';
 import { describeEachDb } from '../helpers/db.ts';
 import { startGateway, type Gateway } from '../helpers/gateway.ts';
+import { waitFor } from '../helpers/notify-fixtures.ts';
 
 /**
  * The risk admin API over HTTP, signed in as operators of different roles: the review queue (list,
@@ -75,12 +76,7 @@ describeEachDb('risk admin API over HTTP', (t) => {
     const p = await heldPayment(700_000, '36.120.2.1');
     const rejected = await reviewer.call('POST', `/admin/api/reviews/${p.reviewId}/reject`, { note: 'stolen card' });
     expect(rejected.body).toMatchObject({ status: 'rejected', note: 'stolen card', refund_id: expect.any(String) });
-    let status = '';
-    for (let i = 0; i < 50 && status !== 'succeeded'; i++) {
-      status = (await queryRefundAtWechat(gw.app.ctx, gw.merchant.id, rejected.body.refund_id)).refund.status;
-      if (status !== 'succeeded') await new Promise((r) => setTimeout(r, 50));
-    }
-    expect(status).toBe('succeeded');
+    await waitFor(async () => (await queryRefundAtWechat(gw.app.ctx, gw.merchant.id, rejected.body.refund_id)).refund.status === 'succeeded');
     expect((await gw.api('GET', `/v1/payments/${p.id}`)).body).toMatchObject({ status: 'refunded', refunded_amount: 700_000 });
     const [closed] = await outbox('payment.review_closed', p.id);
     expect(closed!.payload).toMatchObject({ data: { approved: false, refund_id: rejected.body.refund_id } });

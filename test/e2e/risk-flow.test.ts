@@ -12,6 +12,7 @@ import { addListEntry } from '../../src/services/risk/risk-lists.ts';
 import { findPublishedRuleSet } from '../../src/db/risk-rule-sets.ts';
 import { backtestStored } from '../../src/services/risk/backtest-stored.ts';
 import { sweepReviewSla } from '../../src/services/risk/review-sla.ts';
+import { waitFor } from '../helpers/notify-fixtures.ts';
 
 let n = 0;
 const key = () => `risk-${n++}`;
@@ -92,12 +93,7 @@ describeEachDb('risk control end to end against the simulator', (t) => {
 
     const refund = await t.db.selectFrom('refunds').selectAll().where('id', '=', rejected.refund_id!).executeTakeFirstOrThrow();
     expect(refund).toMatchObject({ amount: 600_000, out_refund_no: riskRefundNo(review.id), reason: 'risk review rejected' });
-    let status = '';
-    for (let i = 0; i < 50 && status !== 'succeeded'; i++) {
-      status = (await queryRefundAtWechat(gw.app.ctx, gw.merchant.id, refund.id)).refund.status;
-      if (status !== 'succeeded') await new Promise((r) => setTimeout(r, 50));
-    }
-    expect(status).toBe('succeeded');
+    await waitFor(async () => (await queryRefundAtWechat(gw.app.ctx, gw.merchant.id, refund.id)).refund.status === 'succeeded');
     expect((await gw.api('GET', `/v1/payments/${p.id}`)).body).toMatchObject({ status: 'refunded', refunded_amount: 600_000, risk: { status: 'rejected' } });
     const [closed] = await outbox('payment.review_closed', p.id);
     expect(closed!.payload).toMatchObject({ data: { approved: false, refund_id: refund.id } });
