@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sql } from 'kysely';
 import pg from 'pg';
 import { request } from 'undici';
 import { createApp, type App } from '../src/app.ts';
@@ -15,9 +14,9 @@ import { createMerchant } from '../src/services/merchants/merchants.ts';
 import { merchantInputFromSimulatorSandbox } from '../src/services/merchants/simulator-import.ts';
 import { startSimulator, type RunningSimulator } from '../src/simulator/index.ts';
 import { merchantClient } from '../src/simulator/testing/signed-client.ts';
-import { sealResource } from '../src/wechatpay/aead.ts';
-import { signResponse } from '../src/wechatpay/response-signer.ts';
 import { freePort } from '../src/sandbox/free-port.ts';
+import { notifications } from './money-path-notifications.ts';
+import { pool, progress } from './money-path-shared.ts';
 import { buildAuthorization } from '../src/wechatpay/signer.ts';
 
 /**
@@ -42,26 +41,12 @@ function payerIp(): string {
   payerSeq++;
   return `36.${112 + ((payerSeq >> 16) & 0x0f)}.${(payerSeq >> 8) & 0xff}.${(payerSeq & 0xff) || 1}`;
 }
-/** Progress on stderr, so a slow phase on a loaded machine is visibly slow rather than silent. */
-const progress = (msg: string): void => void process.stderr.write(`  … ${msg}\n`);
 
 const GOALS = { addedP50Ms: 1, addedP99Ms: 5, ordersPerSec: 1000, notificationsPerSec: 3000, notificationShareOfInsert: 0.5 };
 
 function pct(xs: number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
-}
-
-/** Runs `total` tasks with at most `limit` in flight; returns tasks per second. */
-async function pool(total: number, limit: number, task: (i: number) => Promise<void>): Promise<number> {
-  let next = 0;
-  const start = performance.now();
-  await Promise.all(
-    Array.from({ length: Math.min(limit, total) }, async () => {
-      while (next < total) await task(next++);
-    }),
-  );
-  return total / ((performance.now() - start) / 1000);
 }
 
 interface Backend {
@@ -203,61 +188,13 @@ async function runBackend(b: Backend, sim: RunningSimulator): Promise<Figures> {
     });
 
     const figures: Figures = { backend: b.name, simP50: pct(sims, 50), simP99: pct(sims, 99), gwP50: pct(gws, 50), gwP99: pct(gws, 99), ordersPerSec, simOrdersPerSec };
-    Object.assign(figures, await notifications(sim, database, notifyUrl, created));
+    Object.assign(figures, await notifications(sim, database, notifyUrl, created, CONCURRENCY));
     return figures;
   } finally {
     await app.close();
     await database.close();
     await b.cleanup();
   }
-}
-
-/**
- * (b) Pays the orders at the simulator with its own notifications switched off, then sends each
- * TRANSACTION.SUCCESS as WeChat would (sealed with the APIv3 key, signed with WeChat's key) at bounded
- * concurrency. Beside it, the ceiling: bare single-row INSERTs of the same raw bodies, same concurrency.
- */
-async function notifications(sim: RunningSimulator, database: DatabaseHandle, notifyUrl: string, outTradeNos: string[]): Promise<Partial<Figures>> {
-  const ctl = (path: string, body?: unknown) =>
-    request(`${sim.baseUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body ?? {}) });
-  progress(`paying ${outTradeNos.length} orders at the simulator, then sending their notifications`);
-  await (await ctl('/sim/faults', { notifications: { drop_rate: 1 } })).body.dump();
-  const bodies: string[] = [];
-  await pool(outTradeNos.length, CONCURRENCY, async (i) => {
-    const res = await ctl(`/sim/transactions/${outTradeNos[i]}/pay`);
-    const tx = (await res.body.json()) as Record<string, unknown>;
-    const sealed = sealResource(sim.merchant.apiV3Key, JSON.stringify(tx), { associatedData: 'transaction' });
-    bodies[i] = JSON.stringify({
-      id: randomUUID(),
-      create_time: toRfc3339Cst(Date.now()),
-      resource_type: 'encrypt-resource',
-      event_type: 'TRANSACTION.SUCCESS',
-      summary: '支付成功',
-      resource: { original_type: 'transaction', algorithm: sealed.algorithm, ciphertext: sealed.ciphertext, associated_data: 'transaction', nonce: sealed.nonce },
-    });
-  });
-  await (await request(`${sim.baseUrl}/sim/faults`, { method: 'DELETE' })).body.dump();
-
-  let failures = 0;
-  const notificationsPerSec = await pool(bodies.length, CONCURRENCY, async (i) => {
-    const body = bodies[i]!;
-    const headers = signResponse(sim.merchant.wechatpayPrivateKey, { serial: sim.sandbox.wechatpay_public_key_id, body, timestamp: unixSeconds(systemClock) });
-    const res = await request(notifyUrl, {
-      method: 'POST',
-      headers: { ...headers, 'Wechatpay-Signature-Type': 'WECHATPAY2-SHA256-RSA2048', 'content-type': 'application/json' },
-      body,
-    });
-    await res.body.dump();
-    if (res.statusCode !== 200 && res.statusCode !== 204) failures++;
-  });
-  if (failures > 0) return { notificationsPerSec: NaN, note: `${failures}/${bodies.length} notifications not acknowledged` };
-
-  await sql`create table bench_bare_insert (id bigserial primary key, received_at timestamptz not null default now(), raw_headers jsonb not null, raw_body text not null)`.execute(database.db);
-  const headersJson = JSON.stringify({ 'wechatpay-serial': sim.sandbox.wechatpay_public_key_id });
-  const insertsPerSec = await pool(bodies.length, CONCURRENCY, async (i) => {
-    await sql`insert into bench_bare_insert (raw_headers, raw_body) values (${headersJson}::jsonb, ${bodies[i]!})`.execute(database.db);
-  });
-  return { notificationsPerSec, insertsPerSec };
 }
 
 const f1 = (n: number) => (Number.isFinite(n) ? n.toFixed(2) : '—');
