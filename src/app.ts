@@ -24,7 +24,8 @@ import { registerAdminApi, type AdminApiOptions } from './http/routes/admin-api.
 import { registerConsoleRoutes } from './http/routes/console.ts';
 import { moneyEffects } from './services/notifications/money-effects.ts';
 import { startWorkers, type RunningWorkers, type WorkerOptions } from './workers/start-workers.ts';
-import { startRiskControl, type RiskSetupOptions } from './services/risk/risk-setup.ts';
+import { startRiskControl, RISK_VELOCITY_PSEUDONYM, type RiskSetupOptions } from './services/risk/risk-setup.ts';
+import { blindIndexer } from './services/custody/personal-data.ts';
 import { startReviewSlaSweeper } from './services/risk/review-sla.ts';
 import type { KmsProvider } from './vault/kms-provider.ts';
 import { Vault } from './vault/vault.ts';
@@ -95,7 +96,14 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const publicUrl = (config.publicUrl ?? `http://${config.host}:${config.port}`).replace(/\/$/, '');
   const ctx: ServiceContext = { db: database.db, clock, logger, mode: config.mode, publicUrl, wechat, jobs, vault };
   ctx.alerting = { ...DEFAULT_ALERT_SETTINGS, cooldownMs: config.alertCooldownMinutes * 60_000, escalateAfterMs: config.alertEscalateMinutes * 60_000, wecomBaseUrl: config.wecomRobotBaseUrl };
-  ctx.risk = await startRiskControl(database.db, { redisUrl: config.redisUrl, redisKeyPrefix: config.redisKeyPrefix, clock, logger, ...overrides.risk });
+  ctx.risk = await startRiskControl(database.db, {
+    redisUrl: config.redisUrl,
+    redisKeyPrefix: config.redisKeyPrefix,
+    redisPseudonymiser: async () => (await blindIndexer(ctx, database.db)).pseudonymiser(RISK_VELOCITY_PSEUDONYM),
+    clock,
+    logger,
+    ...overrides.risk,
+  });
 
   const state = { draining: false };
   const server = buildHttpServer({ logger, live: config.mode === 'live', trustProxy: config.trustProxy });

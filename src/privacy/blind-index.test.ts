@@ -91,4 +91,15 @@ describe('blind index', () => {
     expect(`${String(indexer)}${JSON.stringify({ indexer })}${inspect(indexer)}`).not.toContain(key.toString('base64'));
     expect(() => new BlindIndexer(new Secret(randomBytes(16)))).toThrow(expect.objectContaining({ code: 'blind_index_key_too_short' }));
   });
+
+  it('pseudonymises per purpose: deterministic, 128-bit, and unlike the blind index or another key', () => {
+    const p = indexer.pseudonymiser('anfu-risk-velocity-v1');
+    const token = p('36.130.1.1');
+    expect(token).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(p('36.130.1.1')).toBe(token);
+    expect(p('36.130.1.2')).not.toBe(token);
+    expect(indexer.pseudonymiser('another-purpose')('36.130.1.1')).not.toBe(token);
+    expect(new BlindIndexer(new Secret(randomBytes(32))).pseudonymiser('anfu-risk-velocity-v1')('36.130.1.1')).not.toBe(token);
+    expect(indexer.index('openid', 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o')).not.toContain(indexer.pseudonymiser('anfu-risk-velocity-v1')('oUpF8uMuAJO_M2pxb1Q9zNjWeS6o'));
+  });
 });

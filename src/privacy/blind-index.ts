@@ -11,6 +11,7 @@ import { normalise, PERSONAL_DATA_KINDS, type PersonalDataKind } from './normali
  */
 export class BlindIndexer {
   readonly #keys: Map<PersonalDataKind, Buffer>;
+  readonly #root: Buffer;
 
   constructor(indexKey: Secret<Buffer>) {
     const key = indexKey.reveal();
@@ -18,6 +19,17 @@ export class BlindIndexer {
     this.#keys = new Map(
       PERSONAL_DATA_KINDS.map((kind) => [kind, Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), `anfu-blind-index-v1:${kind}`, 32))]),
     );
+    this.#root = Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), 'anfu-pseudonym-v1', 32));
+  }
+
+  /**
+   * A keyed pseudonym function for one purpose (its own HKDF subkey): the same value always maps to
+   * the same 128-bit Base64url token, and without the index key the token reveals nothing — not even
+   * for small spaces such as IPv4 addresses, which an unkeyed hash would give away by enumeration.
+   */
+  pseudonymiser(purpose: string): (value: string) => string {
+    const key = Buffer.from(hkdfSync('sha256', this.#root, Buffer.alloc(0), purpose, 32));
+    return (value) => createHmac('sha256', key).update(value, 'utf8').digest().subarray(0, 16).toString('base64url');
   }
 
   /** Index of a raw value (normalised first; invalid values throw `pii_<kind>_invalid`). */

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../src/app.ts';
 import { loadConfig } from '../../src/config/config.ts';
 import { createLogger } from '../../src/lib/logger.ts';
-import { RedisVelocityStore } from '../../src/risk/index.ts';
+import { generateDevelopmentKek } from '../../src/vault/local-kek.ts';
 import { describeEachDb } from '../helpers/db.ts';
 import { startGateway, type Gateway } from '../helpers/gateway.ts';
 
@@ -36,7 +36,9 @@ const suite = redisUp || REQUIRE_REDIS ? describeEachDb : (name: string) => desc
 
 suite('risk velocity on Redis through the payments API', (t) => {
   const prefix = `anfu:test:${Date.now().toString(36)}:${randomBytes(4).toString('hex')}:`;
-  const store = () => RedisVelocityStore.connect({ url: REDIS_URL, keyPrefix: prefix });
+  // Nodes of one deployment share the database and the KEK, hence the blind-index key the Redis
+  // pseudonyms derive from; both are built from configuration, as in production.
+  const kms = generateDevelopmentKek();
   let gw: Gateway;
   let nodeB: App;
   let nodeBUrl: string;
@@ -44,11 +46,11 @@ suite('risk velocity on Redis through the payments API', (t) => {
 
   beforeAll(async () => {
     if (!redisUp) throw new Error(`ANFU_TEST_REQUIRE_REDIS=1 but Redis is not reachable at ${new URL(REDIS_URL).host}`);
-    gw = await startGateway({ database: t.handle, workers: false, overrides: { risk: { store: await store() } } });
+    gw = await startGateway({ database: t.handle, workers: false, overrides: { kms, risk: { redisUrl: REDIS_URL, redisKeyPrefix: prefix } } });
     // A second node: its own process state, the same database and the same Redis namespace.
     const config = loadConfig({ REDIS_URL, ANFU_REDIS_KEY_PREFIX: prefix }, { port: 0, mode: 'sandbox', logLevel: 'silent' });
     expect([config.redisUrl, config.redisKeyPrefix]).toEqual([REDIS_URL, prefix]);
-    nodeB = await createApp(config, { logger: createLogger({ level: 'silent' }), database: t.handle, jobs: { supervise: false, schedule: false }, workers: false });
+    nodeB = await createApp(config, { kms, logger: createLogger({ level: 'silent' }), database: t.handle, jobs: { supervise: false, schedule: false }, workers: false });
     nodeBUrl = await nodeB.listen();
   }, 60_000);
   afterAll(async () => {
@@ -73,6 +75,7 @@ suite('risk velocity on Redis through the payments API', (t) => {
 
   it('node B built from REDIS_URL and ANFU_REDIS_KEY_PREFIX uses the Redis store', () => {
     expect(nodeB.ctx.risk?.store.kind).toBe('redis');
+    expect(gw.app.ctx.risk?.store.kind).toBe('redis');
   });
 
   it('a burst from one IP goes to review, then is blocked, with the windows kept in Redis', async () => {
@@ -89,8 +92,11 @@ suite('risk velocity on Redis through the payments API', (t) => {
     expect(blocked.body.error.details.reasons.map((x: { rule_id: string }) => x.rule_id)).toContain('ip-burst-block');
     const r = new Redis(REDIS_URL);
     const keys = await r.keys(`${prefix}*`);
+    const members = (await Promise.all(keys.map((k) => r.zrange(k, 0, -1)))).flat();
     r.disconnect();
     expect(keys.some((k) => k.startsWith(`${prefix}attempt:ip:`))).toBe(true);
+    // The windows are there, but the payer's address is not: keys and members carry keyed pseudonyms.
+    expect([...keys, ...members].join('\n')).not.toContain(ip);
   });
 
   it('two nodes sharing one Redis see each other: a burst split across them still blocks', async () => {

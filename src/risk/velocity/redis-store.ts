@@ -20,7 +20,16 @@ export interface RedisVelocityStoreOptions {
   connectTimeoutMs?: number;
   /** Every command fails after this long instead of hanging a payment. */
   commandTimeoutMs?: number;
+  /**
+   * Keyed pseudonyms for what lands in Redis: series values (payer IPs, device ids, openids) in key
+   * names and distinct-counted values. Equal inputs give equal tokens, so counts are unchanged; Redis
+   * then holds no personal data in the clear. Every node sharing a namespace must use the same key.
+   */
+  pseudonymise?: (value: string) => string;
 }
+
+/** "kind:dimension:value" keeps its readable kind and dimension; the value becomes a pseudonym. */
+const SERIES_SHAPE = /^([a-z_]+:[a-z_]+:)(.+)$/s;
 
 const sha1 = (s: string): string => createHash('sha1').update(s).digest('hex');
 
@@ -30,6 +39,7 @@ export class RedisVelocityStore implements VelocityStore {
   readonly #ownsClient: boolean;
   readonly #prefix: string;
   readonly #retentionMs: number;
+  readonly #pseudonymise: ((value: string) => string) | undefined;
   readonly #recordSha = sha1(RECORD_SCRIPT);
   readonly #querySha = sha1(QUERY_SCRIPT);
   readonly #queryThenRecordSha = sha1(QUERY_THEN_RECORD_SCRIPT);
@@ -39,6 +49,7 @@ export class RedisVelocityStore implements VelocityStore {
     this.#ownsClient = ownsClient;
     this.#prefix = options.keyPrefix ?? 'anfu:risk:';
     this.#retentionMs = options.retentionMs ?? VELOCITY_RETENTION_MS;
+    this.#pseudonymise = options.pseudonymise;
   }
 
   /** Connects (or fails within connectTimeoutMs) before returning, so a bad REDIS_URL fails at start-up. */
@@ -73,7 +84,15 @@ export class RedisVelocityStore implements VelocityStore {
   }
 
   #keys(series: string): [string, string] {
-    return [`${this.#prefix}${series}:e`, `${this.#prefix}${series}:d`];
+    const name = this.#seriesName(series);
+    return [`${this.#prefix}${name}:e`, `${this.#prefix}${name}:d`];
+  }
+
+  #seriesName(series: string): string {
+    const p = this.#pseudonymise;
+    if (!p) return series;
+    const m = SERIES_SHAPE.exec(series);
+    return m ? `${m[1]}${p(m[2]!)}` : p(series);
   }
 
   async #run(sha: string, script: string, keys: string[], args: string[]): Promise<unknown> {
@@ -93,7 +112,8 @@ export class RedisVelocityStore implements VelocityStore {
       assertEvent(event);
       keys.push(...this.#keys(event.series));
       const hasDistinct = event.distinct !== undefined;
-      args.push(String(event.at), `${event.amount}:${event.id}`, hasDistinct ? '1' : '0', event.distinct ?? '');
+      const distinct = event.distinct === undefined ? '' : this.#pseudonymise ? this.#pseudonymise(event.distinct) : event.distinct;
+      args.push(String(event.at), `${event.amount}:${event.id}`, hasDistinct ? '1' : '0', distinct);
     }
     return { keys, args };
   }
