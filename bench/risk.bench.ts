@@ -1,6 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { fixedClock } from '../src/lib/clock.ts';
+import { Secret } from '../src/lib/secret.ts';
+import { BlindIndexer } from '../src/privacy/blind-index.ts';
 import { compileRuleSet, type CompiledRuleSet } from '../src/risk/compile.ts';
 import { decide } from '../src/risk/decide.ts';
 import { DEFAULT_RULE_SET } from '../src/risk/default-rules.ts';
@@ -236,6 +239,8 @@ export default async function riskBench(): Promise<void> {
       keyPrefix: `anfu-bench:${process.pid}:${Date.now()}:`,
       connectTimeoutMs: 1_000,
       commandTimeoutMs: 2_000,
+      // As in production: keys and distinct values are keyed pseudonyms (an HMAC per value).
+      pseudonymise: new BlindIndexer(new Secret(randomBytes(32))).pseudonymiser('anfu-risk-velocity-v1'),
     });
   } catch (e) {
     console.log(`  (Redis unreachable, Redis row skipped: ${e instanceof Error ? e.message : String(e)})`);

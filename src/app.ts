@@ -49,7 +49,7 @@ export interface AppOverrides {
   /** Admin API tuning (tests: tighter login rate limits). */
   admin?: AdminApiOptions;
   /** Risk control (tests: a given velocity store, cache TTL, review SLA sweep period). */
-  risk?: Pick<RiskSetupOptions, 'store' | 'cacheTtlMs'> & { slaSweepMs?: number };
+  risk?: Pick<RiskSetupOptions, 'store' | 'cacheTtlMs' | 'redisUrl' | 'redisKeyPrefix'> & { slaSweepMs?: number };
   /** The key-encryption key (tests: a generated development KEK); otherwise resolved from the config. */
   kms?: KmsProvider;
   /** Monitor loop (tests: autoStart false and drive it with `monitors.tickNow()`). */

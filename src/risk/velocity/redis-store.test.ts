@@ -56,9 +56,8 @@ if (typeof admin === 'string') {
           ],
           now,
         );
-        const [[ip], [payer]] = await store.query([`attempt:ip:${secrets[0]}`, `success:payer:${secrets[2]}`], [60_000], now);
-        expect(ip).toEqual({ count: 2, sum: 300, distinct: 1 });
-        expect(payer).toEqual({ count: 1, sum: 100, distinct: 1 });
+        const answer = await store.query([`attempt:ip:${secrets[0]}`, `success:payer:${secrets[2]}`], [60_000], now);
+        expect(answer).toEqual([[{ count: 2, sum: 300, distinct: 1 }], [{ count: 1, sum: 100, distinct: 1 }]]);
 
         const keys = await raw.keys(`${keyPrefix}*`);
         expect(keys.length).toBe(4);
