@@ -49,3 +49,30 @@ export function ConfirmDialog({ open, title, children, confirmLabel, busy, dange
     </dialog>
   );
 }
+
+/**
+ * The confirmation of an action on one item (a row's "revoke", "reset 2FA", a review's decision): open
+ * while `target` is set; confirming runs `onConfirm(target)`, then closes whatever the answer (the action
+ * reports its own error). Cancelling only closes.
+ */
+export function ConfirmActionDialog<T>({
+  target,
+  onConfirm,
+  onClose,
+  children,
+  ...dialog
+}: Omit<Props, 'open' | 'onConfirm' | 'onCancel' | 'children'> & { target: T | null; onConfirm(target: T): Promise<unknown>; onClose(): void; children(target: T): ReactNode }) {
+  return (
+    <ConfirmDialog
+      {...dialog}
+      open={target !== null}
+      onCancel={onClose}
+      onConfirm={async () => {
+        if (target !== null) await onConfirm(target);
+        onClose();
+      }}
+    >
+      {target !== null && children(target)}
+    </ConfirmDialog>
+  );
+}

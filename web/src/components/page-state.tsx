@@ -37,6 +37,20 @@ export function ErrorState({ error, retry }: { error: ApiError; retry?: () => vo
   );
 }
 
+/**
+ * What a page shows around fetched data: "loading" until the first answer, the error (with retry) even
+ * over data already shown, and `empty` when the answer is an empty list.
+ */
+export function LoadStates({ state, data, empty }: { state: { loading: boolean; error: ApiError | undefined; reload(): void }; data: unknown; empty?: string }) {
+  return (
+    <>
+      {state.loading && !data && <Loading />}
+      {state.error && <ErrorState error={state.error} retry={state.reload} />}
+      {empty !== undefined && Array.isArray(data) && data.length === 0 && <p className="muted">{empty}</p>}
+    </>
+  );
+}
+
 /** One inline answer to an action: error (or no permission) or a success line. */
 export function ActionResult({ error, success }: { error: ApiError | undefined; success?: string | undefined }) {
   const { t } = useI18n();
