@@ -1,12 +1,12 @@
 import { useState, type FormEvent } from 'react';
 import { actions, paths } from '../api/endpoints.ts';
-import { asPage } from '../api/normalize.ts';
 import { useSession } from '../api/session.tsx';
 import type { AuditEntry } from '../api/types.ts';
 import { useAction } from '../api/use-action.ts';
-import { useApi } from '../api/use-api.ts';
+import { usePagedList } from '../api/use-list.ts';
+import { DataTable, type Column } from '../components/data-table.tsx';
+import { ActionResult, LoadStates } from '../components/page-state.tsx';
 import { Pager } from '../components/pager.tsx';
-import { ActionResult, ErrorState, Loading } from '../components/page-state.tsx';
 import { useI18n } from '../i18n/i18n-context.tsx';
 
 interface Filters {
@@ -20,12 +20,17 @@ export function AuditPage() {
   const { can } = useSession();
   const [draft, setDraft] = useState<Filters>({ actor: '', action: '' });
   const [filters, setFilters] = useState<Filters>(draft);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const list = useApi<unknown>(paths.audit({ ...filters, cursor, limit: 50 }));
-  const page = list.data === undefined ? undefined : asPage<AuditEntry>(list.data);
+  const list = usePagedList<AuditEntry>((cursor) => paths.audit({ ...filters, cursor, limit: 50 }));
   const verify = useAction(actions.verifyAudit);
   const v = verify.result;
   const verdict = v ? (v.ok ? t('audit.verifyOk', { count: v.count ?? v.checked ?? 0 }) : t('audit.verifyBad', { seq: v.first_bad_seq ?? v.broken_at ?? '?' })) : undefined;
+  const columns: Column<AuditEntry>[] = [
+    { header: '#', cell: (a) => a.seq, className: 'num' },
+    { header: t('audit.at'), cell: (a) => formatTime(a.at) },
+    { header: t('audit.actor'), cell: (a) => a.actor },
+    { header: t('audit.action'), cell: (a) => <code>{a.action}</code> },
+    { header: t('audit.target'), cell: (a) => a.target ?? '' },
+  ];
   return (
     <section aria-labelledby="audit-h">
       <div className="page-head">
@@ -45,7 +50,7 @@ export function AuditPage() {
         role="search"
         onSubmit={(e: FormEvent) => {
           e.preventDefault();
-          setCursor(null);
+          list.first();
           setFilters(draft);
         }}
       >
@@ -59,37 +64,11 @@ export function AuditPage() {
         </label>
         <button type="submit">{t('common.search')}</button>
       </form>
-      {list.loading && !page && <Loading />}
-      {list.error && <ErrorState error={list.error} retry={list.reload} />}
-      {page && (
+      <LoadStates state={list} data={list.items} />
+      {list.items && (
         <>
-          <div className="table-wrap">
-            <table className="table" data-testid="audit-table">
-              <thead>
-                <tr>
-                  <th scope="col">#</th>
-                  <th scope="col">{t('audit.at')}</th>
-                  <th scope="col">{t('audit.actor')}</th>
-                  <th scope="col">{t('audit.action')}</th>
-                  <th scope="col">{t('audit.target')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {page.items.map((a) => (
-                  <tr key={a.seq}>
-                    <td className="num">{a.seq}</td>
-                    <td>{formatTime(a.at)}</td>
-                    <td>{a.actor}</td>
-                    <td>
-                      <code>{a.action}</code>
-                    </td>
-                    <td>{a.target ?? ''}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-          <Pager cursor={cursor} nextCursor={page.next_cursor} onFirst={() => setCursor(null)} onNext={setCursor} />
+          <DataTable columns={columns} rows={list.items} rowKey={(a) => a.seq} testId="audit-table" />
+          <Pager list={list} />
         </>
       )}
     </section>

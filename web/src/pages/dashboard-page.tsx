@@ -6,7 +6,7 @@ import { BarChart } from '../charts/bar-chart.tsx';
 import { fillDays } from '../charts/fill-days.ts';
 import { FunnelChart } from '../charts/funnel-chart.tsx';
 import { StatCard } from '../charts/stat-card.tsx';
-import { ErrorState, Loading } from '../components/page-state.tsx';
+import { LoadStates } from '../components/page-state.tsx';
 import { useI18n } from '../i18n/i18n-context.tsx';
 import { formatFen, formatRate } from '../lib/money.ts';
 
@@ -18,7 +18,7 @@ export function DashboardPage() {
   // The period ends at the next whole minute (so it includes now, and re-renders do not refetch).
   const [to] = useState(() => new Date(Math.ceil((Date.now() + 1) / 60_000) * 60_000));
   const from = new Date(to.getTime() - days * 86_400_000);
-  const { data, error, loading, reload } = useApi<Dashboard>(paths.dashboard({ from: from.toISOString(), to: to.toISOString() }));
+  const dash = useApi<Dashboard>(paths.dashboard({ from: from.toISOString(), to: to.toISOString() }));
   return (
     <section aria-labelledby="dash-h">
       <div className="page-head">
@@ -34,9 +34,8 @@ export function DashboardPage() {
           </select>
         </label>
       </div>
-      {loading && !data && <Loading />}
-      {error && <ErrorState error={error} retry={reload} />}
-      {data && <DashboardBody d={data} from={from} to={to} />}
+      <LoadStates state={dash} data={dash.data} />
+      {dash.data && <DashboardBody d={dash.data} from={from} to={to} />}
     </section>
   );
 }

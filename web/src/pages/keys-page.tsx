@@ -1,11 +1,12 @@
 import { useState } from 'react';
 import { warningClass, credentialPaths, type CertificateStatus, type CredentialStatus } from '../api/credentials.ts';
 import { paths } from '../api/endpoints.ts';
-import { asPage } from '../api/normalize.ts';
 import { useSession } from '../api/session.tsx';
 import type { Merchant } from '../api/types.ts';
 import { useApi } from '../api/use-api.ts';
-import { ErrorState, Loading } from '../components/page-state.tsx';
+import { useList } from '../api/use-list.ts';
+import { DataTable, type Column } from '../components/data-table.tsx';
+import { LoadStates } from '../components/page-state.tsx';
 import { useI18n } from '../i18n/i18n-context.tsx';
 import { ApiV3KeyWizard, MerchantKeyWizard, PublicKeyWizard } from './keys-wizards.tsx';
 import './keys-page.css';
@@ -19,16 +20,14 @@ type WizardName = 'merchant-key' | 'apiv3' | 'public-key';
  */
 export function KeysPage() {
   const { t } = useI18n();
-  const merchants = useApi<unknown>(paths.merchants());
-  const items = merchants.data === undefined ? undefined : asPage<Merchant>(merchants.data).items;
+  const merchants = useList<Merchant>(paths.merchants());
+  const items = merchants.items;
   const [picked, setPicked] = useState<string>('');
   const merchantId = picked || items?.[0]?.id || '';
   return (
     <section aria-labelledby="keys-h">
       <h1 id="keys-h">{t('keys.title')}</h1>
-      {merchants.loading && !items && <Loading />}
-      {merchants.error && <ErrorState error={merchants.error} retry={merchants.reload} />}
-      {items && items.length === 0 && <p className="muted">{t('keys.noMerchants')}</p>}
+      <LoadStates state={merchants} data={items} empty={t('keys.noMerchants')} />
       {items && items.length > 0 && (
         <div className="field keys-picker">
           <label htmlFor="keys-merchant">{t('keys.merchant')}</label>
@@ -56,8 +55,7 @@ function MerchantCredentials({ merchantId }: { merchantId: string }) {
   const toggle = (w: WizardName) => setWizard(wizard === w ? null : w);
   return (
     <>
-      {status.loading && !s && <Loading />}
-      {status.error && <ErrorState error={status.error} retry={status.reload} />}
+      <LoadStates state={status} data={s} />
       {s && (
         <>
           {s.warnings.length > 0 && (
@@ -108,9 +106,33 @@ export function Expiry({ c, testId }: { c: CertificateStatus; testId?: string })
   );
 }
 
+/** A row of the merchant-key table: the active key, the staged one, the retired one (serial only). */
+interface KeyRow {
+  state: 'active' | 'staged' | 'retired';
+  serial: string;
+  cert: CertificateStatus | null;
+}
+
+const KEY_BADGE: Record<KeyRow['state'], string> = { active: 'badge badge-ok', staged: 'badge badge-info', retired: 'badge badge-neutral' };
+
 function StatusView({ s }: { s: CredentialStatus }) {
   const { t, formatTime } = useI18n();
   const mk = s.merchant_key;
+  const keyRows: KeyRow[] = [
+    { state: 'active', serial: mk.active.serial, cert: mk.active },
+    ...(mk.staged ? [{ state: 'staged' as const, serial: mk.staged.serial, cert: mk.staged }] : []),
+    ...(mk.retired ? [{ state: 'retired' as const, serial: mk.retired.serial, cert: null }] : []),
+  ];
+  const keyColumns: Column<KeyRow>[] = [
+    { header: t('keys.state'), cell: (r) => <span className={KEY_BADGE[r.state]}>{t(`keys.${r.state}`)}</span> },
+    { header: t('keys.serial'), cell: (r) => <code data-testid={`${r.state}-serial`}>{r.serial}</code> },
+    { header: t('keys.validFrom'), cell: (r) => (r.cert ? formatTime(r.cert.not_before) : '—') },
+    { header: t('keys.expires'), cell: (r) => (r.cert ? <Expiry c={r.cert} testId={r.state === 'active' ? 'active-expiry' : undefined} /> : '—') },
+  ];
+  const certColumns: Column<CertificateStatus>[] = [
+    { header: t('keys.serial'), cell: (c) => <code>{c.serial}</code> },
+    { header: t('keys.expires'), cell: (c) => <Expiry c={c} /> },
+  ];
   return (
     <div className="keys-status">
       <div className="card">
@@ -118,58 +140,7 @@ function StatusView({ s }: { s: CredentialStatus }) {
         <p>
           {t('keys.keyMode')}: <span className="badge badge-neutral" data-testid="key-mode">{t(s.key_mode === 'public_key' ? 'keys.mode.public_key' : 'keys.mode.platform_certificate')}</span>
         </p>
-        <div className="table-wrap">
-          <table className="table" data-testid="merchant-key-table">
-            <thead>
-              <tr>
-                <th scope="col">{t('keys.state')}</th>
-                <th scope="col">{t('keys.serial')}</th>
-                <th scope="col">{t('keys.validFrom')}</th>
-                <th scope="col">{t('keys.expires')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              <tr>
-                <td>
-                  <span className="badge badge-ok">{t('keys.active')}</span>
-                </td>
-                <td>
-                  <code data-testid="active-serial">{mk.active.serial}</code>
-                </td>
-                <td>{formatTime(mk.active.not_before)}</td>
-                <td>
-                  <Expiry c={mk.active} testId="active-expiry" />
-                </td>
-              </tr>
-              {mk.staged && (
-                <tr>
-                  <td>
-                    <span className="badge badge-info">{t('keys.staged')}</span>
-                  </td>
-                  <td>
-                    <code data-testid="staged-serial">{mk.staged.serial}</code>
-                  </td>
-                  <td>{formatTime(mk.staged.not_before)}</td>
-                  <td>
-                    <Expiry c={mk.staged} />
-                  </td>
-                </tr>
-              )}
-              {mk.retired && (
-                <tr>
-                  <td>
-                    <span className="badge badge-neutral">{t('keys.retired')}</span>
-                  </td>
-                  <td>
-                    <code data-testid="retired-serial">{mk.retired.serial}</code>
-                  </td>
-                  <td>—</td>
-                  <td>—</td>
-                </tr>
-              )}
-            </tbody>
-          </table>
-        </div>
+        <DataTable columns={keyColumns} rows={keyRows} rowKey={(r) => r.state} testId="merchant-key-table" />
       </div>
       <div className="card">
         <h2>{t('keys.apiv3')}</h2>
@@ -190,28 +161,7 @@ function StatusView({ s }: { s: CredentialStatus }) {
         {s.platform_certificates.length === 0 ? (
           <p className="muted">{t('keys.none')}</p>
         ) : (
-          <div className="table-wrap">
-            <table className="table">
-              <thead>
-                <tr>
-                  <th scope="col">{t('keys.serial')}</th>
-                  <th scope="col">{t('keys.expires')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {s.platform_certificates.map((c) => (
-                  <tr key={c.serial}>
-                    <td>
-                      <code>{c.serial}</code>
-                    </td>
-                    <td>
-                      <Expiry c={c} />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable columns={certColumns} rows={s.platform_certificates} rowKey={(c) => c.serial} />
         )}
       </div>
     </div>

@@ -1,12 +1,12 @@
 import { useState } from 'react';
 import { actions, paths } from '../api/endpoints.ts';
-import { asPage } from '../api/normalize.ts';
 import { useSession } from '../api/session.tsx';
 import type { Delivery } from '../api/types.ts';
 import { useAction } from '../api/use-action.ts';
-import { useApi } from '../api/use-api.ts';
-import { Pager } from '../components/pager.tsx';
+import { usePagedList } from '../api/use-list.ts';
+import { DataTable, type Column } from '../components/data-table.tsx';
 import { ActionResult, ErrorState } from '../components/page-state.tsx';
+import { Pager } from '../components/pager.tsx';
 import { StatusBadge } from '../components/status-badge.tsx';
 import { useI18n } from '../i18n/i18n-context.tsx';
 
@@ -14,70 +14,49 @@ import { useI18n } from '../i18n/i18n-context.tsx';
 export function MerchantDeliveries({ merchantId }: { merchantId: string }) {
   const { t, formatTime } = useI18n();
   const { can } = useSession();
-  const [cursor, setCursor] = useState<string | null>(null);
-  const list = useApi<unknown>(paths.deliveries(merchantId, { cursor, limit: 20 }));
-  const page = list.data === undefined ? undefined : asPage<Delivery>(list.data);
+  const list = usePagedList<Delivery>((cursor) => paths.deliveries(merchantId, { cursor, limit: 20 }));
   const redeliver = useAction(actions.redeliver);
   const [done, setDone] = useState<string>();
+  const columns: Column<Delivery>[] = [
+    {
+      header: t('mer.event'),
+      cell: (d) => (
+        <>
+          {d.type} <code>{d.id}</code>
+        </>
+      ),
+    },
+    { header: t('common.status'), cell: (d) => (d.last_status ? <StatusBadge status={d.last_status} prefix="delivery." /> : '—') },
+    { header: t('mer.attempts'), cell: (d) => d.attempts ?? '—', className: 'num', headerClassName: 'num' },
+    { header: t('common.created'), cell: (d) => formatTime(d.created_at) },
+    {
+      header: t('common.actions'),
+      cell: (d) => (
+        <button
+          type="button"
+          disabled={!can('webhooks.manage') || redeliver.busy}
+          onClick={async () => {
+            setDone(undefined);
+            if (await redeliver.run(merchantId, d.id)) {
+              setDone(t('mer.redelivered'));
+              list.reload();
+            }
+          }}
+        >
+          {t('mer.redeliver')}
+        </button>
+      ),
+    },
+  ];
   return (
     <section aria-labelledby="dl-h" className="card">
       <h2 id="dl-h">{t('mer.deliveries')}</h2>
       {list.error && <ErrorState error={list.error} retry={list.reload} />}
       <ActionResult error={redeliver.error} success={done} />
-      {page && (
+      {list.items && (
         <>
-          <div className="table-wrap">
-            <table className="table" data-testid="deliveries">
-              <thead>
-                <tr>
-                  <th scope="col">{t('mer.event')}</th>
-                  <th scope="col">{t('common.status')}</th>
-                  <th scope="col" className="num">
-                    {t('mer.attempts')}
-                  </th>
-                  <th scope="col">{t('common.created')}</th>
-                  <th scope="col">{t('common.actions')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {page.items.length === 0 && (
-                  <tr>
-                    <td colSpan={5} className="muted">
-                      {t('common.none')}
-                    </td>
-                  </tr>
-                )}
-                {page.items.map((d) => (
-                  <tr key={d.id}>
-                    <td>
-                      {d.type} <code>{d.id}</code>
-                    </td>
-                    <td>
-                      {d.last_status ? <StatusBadge status={d.last_status} prefix="delivery." /> : '—'}
-                    </td>
-                    <td className="num">{d.attempts ?? '—'}</td>
-                    <td>{formatTime(d.created_at)}</td>
-                    <td>
-                      <button
-                        type="button"
-                        disabled={!can('webhooks.manage') || redeliver.busy}
-                        onClick={async () => {
-                          setDone(undefined);
-                          if (await redeliver.run(merchantId, d.id)) {
-                            setDone(t('mer.redelivered'));
-                            list.reload();
-                          }
-                        }}
-                      >
-                        {t('mer.redeliver')}
-                      </button>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-          <Pager cursor={cursor} nextCursor={page.next_cursor} onFirst={() => setCursor(null)} onNext={setCursor} />
+          <DataTable columns={columns} rows={list.items} rowKey={(d) => d.id} empty={t('common.none')} testId="deliveries" />
+          <Pager list={list} />
         </>
       )}
     </section>

@@ -1,7 +1,7 @@
 import { paths } from '../api/endpoints.ts';
 import type { Merchant } from '../api/types.ts';
 import { useApi } from '../api/use-api.ts';
-import { ErrorState, Loading } from '../components/page-state.tsx';
+import { LoadStates } from '../components/page-state.tsx';
 import { useI18n } from '../i18n/i18n-context.tsx';
 import { Link } from '../lib/router.tsx';
 import { MerchantApiKeys } from './merchant-api-keys.tsx';
@@ -12,7 +12,8 @@ import { MerchantWebhook } from './merchant-webhook.tsx';
 /** Configuration and H5 domains, API keys, webhook endpoint and secret, delivery log. */
 export function MerchantDetailPage({ id }: { id: string }) {
   const { t } = useI18n();
-  const { data, error, loading, reload } = useApi<Merchant | { merchant: Merchant }>(paths.merchant(id));
+  const detail = useApi<Merchant | { merchant: Merchant }>(paths.merchant(id));
+  const { data, reload } = detail;
   const m = data ? ('merchant' in data ? (data.merchant as Merchant) : data) : undefined;
   return (
     <section aria-labelledby="md-h">
@@ -20,8 +21,7 @@ export function MerchantDetailPage({ id }: { id: string }) {
         <Link to="/merchants">← {t('mer.back')}</Link>
       </p>
       <h1 id="md-h">{m?.name ?? id}</h1>
-      {loading && !data && <Loading />}
-      {error && <ErrorState error={error} retry={reload} />}
+      <LoadStates state={detail} data={data} />
       {m && (
         <>
           <h2>{t('mer.config')}</h2>

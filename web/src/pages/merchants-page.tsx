@@ -1,46 +1,24 @@
 import { paths } from '../api/endpoints.ts';
-import { asPage } from '../api/normalize.ts';
 import type { Merchant } from '../api/types.ts';
-import { useApi } from '../api/use-api.ts';
-import { ErrorState, Loading } from '../components/page-state.tsx';
+import { useList } from '../api/use-list.ts';
+import { DataTable, type Column } from '../components/data-table.tsx';
+import { LoadStates } from '../components/page-state.tsx';
 import { useI18n } from '../i18n/i18n-context.tsx';
 import { Link } from '../lib/router.tsx';
 
 export function MerchantsPage() {
   const { t } = useI18n();
-  const { data, error, loading, reload } = useApi<unknown>(paths.merchants());
-  const items = data === undefined ? undefined : asPage<Merchant>(data).items;
+  const list = useList<Merchant>(paths.merchants());
+  const columns: Column<Merchant>[] = [
+    { header: t('mer.name'), cell: (m) => <Link to={`/merchants/${encodeURIComponent(m.id)}`}>{m.name}</Link> },
+    { header: 'ID', cell: (m) => <code>{m.id}</code> },
+    { header: t('mer.mchid'), cell: (m) => m.mchid ?? '—' },
+  ];
   return (
     <section aria-labelledby="mer-h">
       <h1 id="mer-h">{t('mer.title')}</h1>
-      {loading && !items && <Loading />}
-      {error && <ErrorState error={error} retry={reload} />}
-      {items && (
-        <div className="table-wrap">
-          <table className="table">
-            <thead>
-              <tr>
-                <th scope="col">{t('mer.name')}</th>
-                <th scope="col">ID</th>
-                <th scope="col">{t('mer.mchid')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {items.map((m) => (
-                <tr key={m.id}>
-                  <td>
-                    <Link to={`/merchants/${encodeURIComponent(m.id)}`}>{m.name}</Link>
-                  </td>
-                  <td>
-                    <code>{m.id}</code>
-                  </td>
-                  <td>{m.mchid ?? '—'}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <LoadStates state={list} data={list.items} />
+      {list.items && <DataTable columns={columns} rows={list.items} rowKey={(m) => m.id} />}
     </section>
   );
 }

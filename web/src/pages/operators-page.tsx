@@ -1,12 +1,12 @@
 import { useState } from 'react';
 import { actions, paths } from '../api/endpoints.ts';
-import { asPage } from '../api/normalize.ts';
 import { useSession } from '../api/session.tsx';
 import type { Operator, Role } from '../api/types.ts';
 import { useAction } from '../api/use-action.ts';
-import { useApi } from '../api/use-api.ts';
-import { ConfirmDialog } from '../components/confirm-dialog.tsx';
-import { ActionResult, ErrorState, Loading } from '../components/page-state.tsx';
+import { useList } from '../api/use-list.ts';
+import { ConfirmActionDialog } from '../components/confirm-dialog.tsx';
+import { DataTable, type Column } from '../components/data-table.tsx';
+import { ActionResult, LoadStates } from '../components/page-state.tsx';
 import { SecretOnce } from '../components/secret-once.tsx';
 import { useI18n } from '../i18n/i18n-context.tsx';
 
@@ -16,8 +16,7 @@ const ROLES: Role[] = ['owner', 'admin', 'risk_reviewer', 'finance', 'developer'
 export function OperatorsPage() {
   const { t, formatTime } = useI18n();
   const { can } = useSession();
-  const list = useApi<unknown>(paths.operators());
-  const ops = list.data === undefined ? undefined : asPage<Operator>(list.data).items;
+  const list = useList<Operator>(paths.operators());
   const [email, setEmail] = useState('');
   const [name, setName] = useState('');
   const [role, setRole] = useState<Role>('viewer');
@@ -26,6 +25,27 @@ export function OperatorsPage() {
   const reset = useAction(actions.resetTotp);
   const otp = invite.result ? (invite.result.one_time_password ?? invite.result.password) : undefined;
   const manage = can('operators.manage');
+  const columns: Column<Operator>[] = [
+    {
+      header: t('ops.email'),
+      cell: (o) => (
+        <>
+          {o.email} {o.disabled && <span className="badge badge-bad">{t('ops.disabled')}</span>}
+        </>
+      ),
+    },
+    { header: t('ops.role'), cell: (o) => t(`role.${o.role}`) },
+    { header: '2FA', cell: (o) => (o.totp_enabled ? '✓' : '—') },
+    { header: t('common.created'), cell: (o) => formatTime(o.created_at) },
+    {
+      header: t('common.actions'),
+      cell: (o) => (
+        <button type="button" disabled={!manage || !o.totp_enabled} onClick={() => setResetting(o)}>
+          {t('ops.reset2fa')}
+        </button>
+      ),
+    },
+  ];
   return (
     <section aria-labelledby="ops-h">
       <h1 id="ops-h">{t('ops.title')}</h1>
@@ -64,54 +84,21 @@ export function OperatorsPage() {
       </form>
       {otp && <SecretOnce label={t('ops.invited')} value={otp} />}
       <ActionResult error={invite.error ?? reset.error} />
-      {list.loading && !ops && <Loading />}
-      {list.error && <ErrorState error={list.error} retry={list.reload} />}
-      {ops && (
-        <div className="table-wrap">
-          <table className="table">
-            <thead>
-              <tr>
-                <th scope="col">{t('ops.email')}</th>
-                <th scope="col">{t('ops.role')}</th>
-                <th scope="col">2FA</th>
-                <th scope="col">{t('common.created')}</th>
-                <th scope="col">{t('common.actions')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {ops.map((o) => (
-                <tr key={o.id}>
-                  <td>
-                    {o.email} {o.disabled && <span className="badge badge-bad">{t('ops.disabled')}</span>}
-                  </td>
-                  <td>{t(`role.${o.role}`)}</td>
-                  <td>{o.totp_enabled ? '✓' : '—'}</td>
-                  <td>{formatTime(o.created_at)}</td>
-                  <td>
-                    <button type="button" disabled={!manage || !o.totp_enabled} onClick={() => setResetting(o)}>
-                      {t('ops.reset2fa')}
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
-      <ConfirmDialog
-        open={resetting !== null}
+      <LoadStates state={list} data={list.items} />
+      {list.items && <DataTable columns={columns} rows={list.items} rowKey={(o) => o.id} />}
+      <ConfirmActionDialog
+        target={resetting}
         title={t('ops.reset2fa')}
         danger
         busy={reset.busy}
-        onCancel={() => setResetting(null)}
-        onConfirm={async () => {
-          if (resetting) await reset.run(resetting.id);
-          setResetting(null);
+        onClose={() => setResetting(null)}
+        onConfirm={async (o) => {
+          await reset.run(o.id);
           list.reload();
         }}
       >
-        <p>{t('ops.reset2faConfirm', { email: resetting?.email ?? '' })}</p>
-      </ConfirmDialog>
+        {(o) => <p>{t('ops.reset2faConfirm', { email: o.email })}</p>}
+      </ConfirmActionDialog>
     </section>
   );
 }

@@ -3,7 +3,7 @@ import { asPage } from '../api/normalize.ts';
 import { decisionEntries, type RiskDecision } from '../api/timeline.ts';
 import type { Payment, PaymentDetail } from '../api/types.ts';
 import { useApi } from '../api/use-api.ts';
-import { ErrorState, Loading } from '../components/page-state.tsx';
+import { LoadStates } from '../components/page-state.tsx';
 import { StatusBadge } from '../components/status-badge.tsx';
 import { Timeline } from '../components/timeline.tsx';
 import { useI18n } from '../i18n/i18n-context.tsx';
@@ -14,7 +14,8 @@ import { PaymentActions } from './payment-actions.tsx';
 /** The payment, its actions and its timeline. Accepts `{ payment, timeline }` or a payment with `timeline`. */
 export function PaymentDetailPage({ id }: { id: string }) {
   const { t, formatTime } = useI18n();
-  const { data, error, loading, reload } = useApi<PaymentDetail | (Payment & { timeline?: PaymentDetail['timeline'] })>(paths.payment(id));
+  const detail = useApi<PaymentDetail | (Payment & { timeline?: PaymentDetail['timeline'] })>(paths.payment(id));
+  const { data, reload } = detail;
   const payment = data ? ('payment' in data ? data.payment : data) : undefined;
   // Risk decisions live beside the payment; a refusal (no permission) just leaves them out.
   const decisions = useApi<unknown>(payment ? paths.decisions(payment.id, payment.merchant_id) : null);
@@ -25,8 +26,7 @@ export function PaymentDetailPage({ id }: { id: string }) {
         <Link to="/payments">← {t('pay.back')}</Link>
       </p>
       <h1 id="pd-h">{t('pay.detail', { id })}</h1>
-      {loading && !data && <Loading />}
-      {error && <ErrorState error={error} retry={reload} />}
+      <LoadStates state={detail} data={data} />
       {payment && (
         <>
           <dl className="facts">

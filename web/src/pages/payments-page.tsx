@@ -1,10 +1,10 @@
 import { useState, type FormEvent } from 'react';
 import { paths } from '../api/endpoints.ts';
-import { asPage } from '../api/normalize.ts';
 import type { Payment } from '../api/types.ts';
-import { useApi } from '../api/use-api.ts';
+import { usePagedList } from '../api/use-list.ts';
+import { DataTable, type Column } from '../components/data-table.tsx';
+import { LoadStates } from '../components/page-state.tsx';
 import { Pager } from '../components/pager.tsx';
-import { ErrorState, Loading } from '../components/page-state.tsx';
 import { StatusBadge } from '../components/status-badge.tsx';
 import { useI18n } from '../i18n/i18n-context.tsx';
 import { formatFen } from '../lib/money.ts';
@@ -42,14 +42,19 @@ export function PaymentsPage() {
   const { t, formatTime } = useI18n();
   const [draft, setDraft] = useState<Filters>(EMPTY);
   const [filters, setFilters] = useState<Filters>(EMPTY);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const { data, error, loading, reload } = useApi<unknown>(paths.payments(searchQuery(filters, cursor)));
-  const page = data === undefined ? undefined : asPage<Payment>(data);
+  const list = usePagedList<Payment>((cursor) => paths.payments(searchQuery(filters, cursor)));
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    setCursor(null);
+    list.first();
     setFilters(draft);
   };
+  const columns: Column<Payment>[] = [
+    { header: t('pay.id'), cell: (p) => <Link to={`/payments/${encodeURIComponent(p.id)}`}>{p.id}</Link> },
+    { header: t('pay.outTradeNo'), cell: (p) => p.out_trade_no },
+    { header: t('pay.amount'), cell: (p) => formatFen(p.amount), className: 'num', headerClassName: 'num' },
+    { header: t('common.status'), cell: (p) => <StatusBadge status={p.status} /> },
+    { header: t('common.created'), cell: (p) => formatTime(p.created_at) },
+  ];
   return (
     <section aria-labelledby="pay-h">
       <h1 id="pay-h">{t('pay.title')}</h1>
@@ -85,54 +90,17 @@ export function PaymentsPage() {
           onClick={() => {
             setDraft(EMPTY);
             setFilters(EMPTY);
-            setCursor(null);
+            list.first();
           }}
         >
           {t('common.reset')}
         </button>
       </form>
-      {loading && !page && <Loading />}
-      {error && <ErrorState error={error} retry={reload} />}
-      {page && (
+      <LoadStates state={list} data={list.items} />
+      {list.items && (
         <>
-          <div className="table-wrap">
-            <table className="table" data-testid="payments-table">
-              <thead>
-                <tr>
-                  <th scope="col">{t('pay.id')}</th>
-                  <th scope="col">{t('pay.outTradeNo')}</th>
-                  <th scope="col" className="num">
-                    {t('pay.amount')}
-                  </th>
-                  <th scope="col">{t('common.status')}</th>
-                  <th scope="col">{t('common.created')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {page.items.length === 0 && (
-                  <tr>
-                    <td colSpan={5} className="muted">
-                      {t('common.none')}
-                    </td>
-                  </tr>
-                )}
-                {page.items.map((p) => (
-                  <tr key={p.id}>
-                    <td>
-                      <Link to={`/payments/${encodeURIComponent(p.id)}`}>{p.id}</Link>
-                    </td>
-                    <td>{p.out_trade_no}</td>
-                    <td className="num">{formatFen(p.amount)}</td>
-                    <td>
-                      <StatusBadge status={p.status} />
-                    </td>
-                    <td>{formatTime(p.created_at)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-          <Pager cursor={cursor} nextCursor={page.next_cursor} onFirst={() => setCursor(null)} onNext={setCursor} />
+          <DataTable columns={columns} rows={list.items} rowKey={(p) => p.id} empty={t('common.none')} testId="payments-table" />
+          <Pager list={list} />
         </>
       )}
     </section>

@@ -1,13 +1,12 @@
 import { useEffect, useState } from 'react';
 import { actions, paths } from '../api/endpoints.ts';
-import { asPage } from '../api/normalize.ts';
 import { useSession } from '../api/session.tsx';
 import type { Review } from '../api/types.ts';
 import { useAction } from '../api/use-action.ts';
-import { useApi } from '../api/use-api.ts';
-import { ConfirmDialog } from '../components/confirm-dialog.tsx';
+import { useList } from '../api/use-list.ts';
+import { ConfirmActionDialog } from '../components/confirm-dialog.tsx';
 import { Field } from '../components/field.tsx';
-import { ActionResult, ErrorState, Loading } from '../components/page-state.tsx';
+import { ActionResult, LoadStates } from '../components/page-state.tsx';
 import { SlaCountdown } from '../components/sla-countdown.tsx';
 import { useI18n } from '../i18n/i18n-context.tsx';
 import { Link } from '../lib/router.tsx';
@@ -18,8 +17,7 @@ type Decision = { review: Review; decision: 'approve' | 'reject' } | null;
 export function ReviewsPage() {
   const { t, lang } = useI18n();
   const { can } = useSession();
-  const list = useApi<unknown>(paths.reviews({}));
-  const items = list.data === undefined ? undefined : asPage<Review>(list.data).items;
+  const list = useList<Review>(paths.reviews({}));
   const claim = useAction(actions.claimReview);
   const decide = useAction(actions.decideReview);
   const [deciding, setDeciding] = useState<Decision>(null);
@@ -34,11 +32,9 @@ export function ReviewsPage() {
     <section aria-labelledby="rev-h">
       <h1 id="rev-h">{t('rev.title')}</h1>
       <ActionResult error={claim.error ?? decide.error} />
-      {list.loading && !items && <Loading />}
-      {list.error && <ErrorState error={list.error} retry={list.reload} />}
-      {items && items.length === 0 && <p className="muted">{t('rev.empty')}</p>}
+      <LoadStates state={list} data={list.items} empty={t('rev.empty')} />
       <ul className="cards" data-testid="reviews">
-        {items?.map((r) => (
+        {list.items?.map((r) => (
           <li key={r.id} className="card review">
             <div className="review-head">
               <Link to={`/payments/${encodeURIComponent(r.payment_id)}`}>{r.payment_id}</Link>
@@ -66,22 +62,25 @@ export function ReviewsPage() {
           </li>
         ))}
       </ul>
-      <ConfirmDialog
-        open={deciding !== null}
+      <ConfirmActionDialog
+        target={deciding}
         title={deciding?.decision === 'reject' ? t('rev.reject') : t('rev.approve')}
         danger={deciding?.decision === 'reject'}
         busy={decide.busy}
-        onCancel={() => setDeciding(null)}
-        onConfirm={async () => {
-          if (deciding) await decide.run(deciding.review.id, deciding.decision, note.trim());
-          setDeciding(null);
+        onClose={() => setDeciding(null)}
+        onConfirm={async (d) => {
+          await decide.run(d.review.id, d.decision, note.trim());
           setNote('');
           list.reload();
         }}
       >
-        <p>{deciding && t(deciding.decision === 'reject' ? 'rev.rejectConfirm' : 'rev.approveConfirm', { id: deciding.review.payment_id })}</p>
-        <Field label={t('rev.noteLabel')} value={note} maxLength={500} onChange={(e) => setNote(e.target.value)} />
-      </ConfirmDialog>
+        {(d) => (
+          <>
+            <p>{t(d.decision === 'reject' ? 'rev.rejectConfirm' : 'rev.approveConfirm', { id: d.review.payment_id })}</p>
+            <Field label={t('rev.noteLabel')} value={note} maxLength={500} onChange={(e) => setNote(e.target.value)} />
+          </>
+        )}
+      </ConfirmActionDialog>
     </section>
   );
 }

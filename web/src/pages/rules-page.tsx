@@ -1,12 +1,11 @@
 import { useEffect, useMemo, useState } from 'react';
 import { actions, paths } from '../api/endpoints.ts';
-import { asPage } from '../api/normalize.ts';
 import { useSession } from '../api/session.tsx';
 import type { Rule, RuleSet } from '../api/types.ts';
 import { useAction } from '../api/use-action.ts';
-import { useApi } from '../api/use-api.ts';
+import { useList } from '../api/use-list.ts';
 import { ConfirmDialog } from '../components/confirm-dialog.tsx';
-import { ActionResult, ErrorState, Loading } from '../components/page-state.tsx';
+import { ActionResult, LoadStates } from '../components/page-state.tsx';
 import { useI18n } from '../i18n/i18n-context.tsx';
 import { activeRuleSet, ruleIdFrom, withRule } from '../lib/rule-draft.ts';
 import { BacktestView } from './rules-backtest.tsx';
@@ -22,8 +21,8 @@ const ACTIONS: Rule['action'][] = ['review', 'block', 'allow'];
 export function RulesPage() {
   const { t, lang } = useI18n();
   const { can } = useSession();
-  const list = useApi<unknown>(paths.ruleSets());
-  const active = list.data === undefined ? undefined : activeRuleSet(asPage<RuleSet>(list.data).items);
+  const list = useList<RuleSet>(paths.ruleSets());
+  const active = list.items === undefined ? undefined : activeRuleSet(list.items);
   const [name, setName] = useState('');
   const [expression, setExpression] = useState('');
   const [action, setAction] = useState<Rule['action']>('review');
@@ -50,8 +49,7 @@ export function RulesPage() {
   return (
     <section aria-labelledby="rules-h">
       <h1 id="rules-h">{t('rules.title')}</h1>
-      {list.loading && !list.data && <Loading />}
-      {list.error && <ErrorState error={list.error} retry={list.reload} />}
+      <LoadStates state={list} data={list.items} />
       {active && <RulesTable set={active} lang={lang} />}
       <form className="card editor" onSubmit={(e) => e.preventDefault()}>
         <label>

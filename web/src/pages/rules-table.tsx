@@ -1,4 +1,5 @@
-import type { RuleSet } from '../api/types.ts';
+import type { Rule, RuleSet } from '../api/types.ts';
+import { DataTable, type Column } from '../components/data-table.tsx';
 import type { Lang } from '../i18n/translate.ts';
 import { useI18n } from '../i18n/i18n-context.tsx';
 
@@ -6,36 +7,24 @@ import { useI18n } from '../i18n/i18n-context.tsx';
 export function RulesTable({ set, lang }: { set: RuleSet; lang: Lang }) {
   const { t, formatTime } = useI18n();
   const rules = [...set.rules].sort((a, b) => (a.priority ?? 100) - (b.priority ?? 100) || a.id.localeCompare(b.id));
+  const columns: Column<Rule>[] = [
+    {
+      header: 'ID',
+      cell: (r) => (
+        <>
+          <code>{r.id}</code>
+          <div className="muted">{r.reason[lang]}</div>
+        </>
+      ),
+    },
+    { header: t('rules.action'), cell: (r) => r.action },
+    { header: t('rules.mode'), cell: (r) => (r.enabled === false ? '—' : (r.mode ?? 'active')) },
+    { header: t('rules.expression'), cell: (r) => <code>{r.expression}</code> },
+  ];
   return (
     <div className="card">
       <p className="muted">{t('rules.version', { version: set.version, at: formatTime(set.published_at) })}</p>
-      <div className="table-wrap">
-        <table className="table">
-          <thead>
-            <tr>
-              <th scope="col">ID</th>
-              <th scope="col">{t('rules.action')}</th>
-              <th scope="col">{t('rules.mode')}</th>
-              <th scope="col">{t('rules.expression')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {rules.map((r) => (
-              <tr key={r.id}>
-                <td>
-                  <code>{r.id}</code>
-                  <div className="muted">{r.reason[lang]}</div>
-                </td>
-                <td>{r.action}</td>
-                <td>{r.enabled === false ? '—' : (r.mode ?? 'active')}</td>
-                <td>
-                  <code>{r.expression}</code>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable columns={columns} rows={rules} rowKey={(r) => r.id} />
     </div>
   );
 }
