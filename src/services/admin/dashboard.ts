@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { countOpenIfTableExists, dailyAggregates, sumAggregates } from '../../db/admin-read-models.ts';
+import { countOpenIfTableExists, dailyAggregates, dailyAggregatesDirect, sumAggregates } from '../../db/admin-read-models.ts';
 import { AppError } from '../../lib/errors.ts';
 import type { ServiceContext } from '../context.ts';
 import { parseOrThrow } from '../operators/operator-input.ts';
@@ -16,8 +16,10 @@ const querySchema = z.strictObject({
  * `GET /admin/api/dashboard`: volume, paid amount, success rate and the funnel created → cashier →
  * paid over a period (default: the last 7 days, at most 92), a daily series for the charts, and the
  * open reviews / alerts counts when those tables exist (null until the risk work creates them).
+ * The figures come from the daily roll-up (`dailyAggregates`); `source: 'direct'` computes them from
+ * `payments` alone — the reference the roll-up is checked against (tests, `anfu dashboard verify`).
  */
-export async function dashboard(ctx: Pick<ServiceContext, 'db' | 'clock'>, scope: MerchantScope, query: unknown) {
+export async function dashboard(ctx: Pick<ServiceContext, 'db' | 'clock'>, scope: MerchantScope, query: unknown, opts: { source?: 'rollup' | 'direct' } = {}) {
   const q = parseOrThrow(querySchema, query);
   const to = q.to ? new Date(q.to) : new Date(ctx.clock.now());
   const from = q.from ? new Date(q.from) : new Date(to.getTime() - 7 * 24 * 3600_000);
@@ -29,7 +31,7 @@ export async function dashboard(ctx: Pick<ServiceContext, 'db' | 'clock'>, scope
     effective = [q.merchant_id];
   }
   const [days, openReviews, openAlerts] = await Promise.all([
-    dailyAggregates(ctx.db, effective, from, to),
+    (opts.source === 'direct' ? dailyAggregatesDirect : dailyAggregates)(ctx.db, effective, from, to),
     countOpenIfTableExists(ctx.db, 'risk_reviews', "status IN ('open', 'claimed')", effective),
     countOpenIfTableExists(ctx.db, 'alerts', "status IN ('open', 'acknowledged')", effective),
   ]);

@@ -1,0 +1,228 @@
+import fc from 'fast-check';
+import { sql, type Kysely } from 'kysely';
+import { beforeAll, expect, it } from 'vitest';
+import { describeEachDb } from '../../test/helpers/db.ts';
+import { createTestMerchant } from '../../test/helpers/merchant.ts';
+import { fixedClock } from '../lib/clock.ts';
+import { dashboard } from '../services/admin/dashboard.ts';
+import { dailyAggregates, dailyAggregatesDirect, planPeriod, type Scope } from './admin-read-models.ts';
+import { compactDeltas, pendingDeltaCount, rollupMismatches } from './dashboard-rollup.ts';
+import type { Database, PaymentStatus } from './schema.ts';
+
+/**
+ * The dashboard read from the daily roll-up (compacted totals + pending deltas, migration 0008) must
+ * equal the direct aggregate over `payments`, whatever the writes and wherever compaction falls.
+ */
+const DAY = 86_400_000;
+const SH = 8 * 3600_000;
+const STATUSES: PaymentStatus[] = ['created', 'pending', 'succeeded', 'closed', 'failed', 'partially_refunded', 'refunded'];
+const PAID: PaymentStatus[] = ['succeeded', 'partially_refunded', 'refunded'];
+
+interface Row {
+  id: string;
+  merchant: number;
+  createdMs: number;
+  micros: number;
+  amount: number;
+  status: PaymentStatus;
+  paid: boolean;
+  refunded: number;
+  deleted: boolean;
+}
+
+/** Time of day in ms: midnight, just after, noon, the last ms, 0.4 s before midnight (the old rounding bug), or any. */
+const timeOfDay = fc.oneof(fc.constantFrom(0, 1, 43_200_000, 86_399_999, 86_399_600), fc.integer({ min: 0, max: DAY - 1 }));
+const when = fc.record({ day: fc.integer({ min: 0, max: 5 }), at: timeOfDay, micros: fc.integer({ min: 0, max: 999 }) });
+const insertOp = fc.record({ k: fc.constant('insert' as const), m: fc.integer({ min: 0, max: 2 }), when, amount: fc.integer({ min: 1, max: 1_000_000 }), status: fc.constantFrom(...STATUSES), paid: fc.boolean() });
+const setOp = fc.record({ k: fc.constant('set' as const), p: fc.nat(), status: fc.constantFrom(...STATUSES), paid: fc.boolean(), part: fc.double({ min: 0, max: 1, noNaN: true }) });
+const refundOp = fc.record({ k: fc.constant('refund' as const), p: fc.nat(), amount: fc.integer({ min: 1, max: 1_000_000 }) });
+const moveOp = fc.record({ k: fc.constant('move' as const), p: fc.nat(), m: fc.integer({ min: 0, max: 2 }), when });
+const deleteOp = fc.record({ k: fc.constant('delete' as const), p: fc.nat() });
+const writeOp = fc.oneof({ arbitrary: insertOp, weight: 4 }, { arbitrary: setOp, weight: 3 }, { arbitrary: refundOp, weight: 2 }, { arbitrary: moveOp, weight: 1 }, { arbitrary: deleteOp, weight: 1 });
+type WriteOp = typeof writeOp extends fc.Arbitrary<infer T> ? T : never;
+const scopeArb = fc.constantFrom<Array<number | 'none' | 'unknown'> | null>(null, [0], [1, 2], [], ['unknown'], [0, 1, 2]);
+/** A period: aligned to Shanghai midnight or not, from a day before the data to a week after. */
+const periodArb = fc.record({
+  from: fc.oneof(fc.integer({ min: -1, max: 6 }).map((d) => d * DAY), fc.integer({ min: -DAY, max: 7 * DAY })),
+  length: fc.oneof(fc.integer({ min: 1, max: 8 }).map((d) => d * DAY), fc.integer({ min: 1, max: 9 * DAY })),
+  scope: scopeArb,
+});
+const op = fc.oneof(
+  { arbitrary: writeOp, weight: 10 },
+  { arbitrary: fc.record({ k: fc.constant('compact' as const), batch: fc.integer({ min: 1, max: 8 }), batches: fc.integer({ min: 1, max: 3 }) }), weight: 2 },
+  { arbitrary: fc.record({ k: fc.constant('tx' as const), ops: fc.array(writeOp, { minLength: 1, maxLength: 4 }), commit: fc.boolean() }), weight: 2 },
+  { arbitrary: fc.record({ k: fc.constant('check' as const), period: periodArb }), weight: 2 },
+);
+
+class Rollback extends Error {}
+
+describeEachDb('dashboard daily roll-up', (t) => {
+  const merchants: string[] = [];
+  let run = 0;
+
+  beforeAll(async () => {
+    for (let i = 0; i < 3; i++) merchants.push((await createTestMerchant(t.db)).id);
+  });
+
+  const scopeOf = (s: Array<number | 'none' | 'unknown'> | null): Scope =>
+    s === null ? null : s.map((x) => (typeof x === 'number' ? merchants[x]! : 'mer_unknown0000'));
+
+  /** The roll-up dashboard and the direct one, for one period and scope: equal figures, day by day. */
+  async function expectSame(base: number, p: { from: number; length: number; scope: Array<number | 'none' | 'unknown'> | null }) {
+    const from = new Date(base + p.from);
+    const to = new Date(base + p.from + Math.min(p.length, 92 * DAY));
+    const scope = scopeOf(p.scope);
+    const viaRollup = await dailyAggregates(t.db, scope, from, to);
+    const direct = await dailyAggregatesDirect(t.db, scope, from, to);
+    expect(viaRollup).toEqual(direct);
+    const ctx = { db: t.db, clock: fixedClock(to.getTime()) };
+    const q = { from: from.toISOString(), to: to.toISOString() };
+    expect(await dashboard(ctx, scope, q)).toEqual(await dashboard(ctx, scope, q, { source: 'direct' }));
+  }
+
+  it('equals the direct aggregate over payments under random inserts, transitions, refunds and compactions', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 30 }), fc.array(periodArb, { minLength: 1, maxLength: 3 }), async (ops, finalChecks) => {
+        // Each run has its own month (Shanghai midnight), so runs do not see each other's payments.
+        const base = Date.UTC(2031, 0, 1) - SH + run * 40 * DAY;
+        const tag = `r${run++}x${Math.random().toString(36).slice(2, 8)}`;
+        let rows: Row[] = [];
+        const pick = (p: number) => {
+          const live = rows.filter((r) => !r.deleted);
+          return live.length ? live[p % live.length] : undefined;
+        };
+        const createdSql = (r: Row) => sql`${new Date(r.createdMs).toISOString()}::timestamptz + ${r.micros} * interval '1 microsecond'`;
+        const write = async (db: Kysely<Database>, w: WriteOp) => {
+          if (w.k === 'insert') {
+            const status = w.status;
+            const paid = PAID.includes(status) || w.paid;
+            const refunded = status === 'refunded' ? w.amount : status === 'partially_refunded' && w.amount > 1 ? 1 : 0;
+            const r: Row = {
+              id: `pay_${tag}n${rows.length}`,
+              merchant: w.m,
+              createdMs: base + w.when.day * DAY + w.when.at,
+              micros: w.when.micros,
+              amount: w.amount,
+              status: status === 'partially_refunded' && refunded === 0 ? 'succeeded' : status,
+              paid,
+              refunded,
+              deleted: false,
+            };
+            await sql`
+              INSERT INTO payments (id, merchant_id, out_trade_no, amount, description, status, payer_client_ip, expires_at,
+                                    transaction_id, paid_at, refunded_amount, created_at, updated_at)
+              VALUES (${r.id}, ${merchants[r.merchant]!}, ${`o${r.id.slice(4)}`}, ${r.amount}, 'rollup', ${r.status}, '36.112.1.1',
+                      ${createdSql(r)} + interval '2 hours', ${`tx${r.id.slice(4)}`}, ${r.paid ? sql`${createdSql(r)} + interval '40 seconds'` : null},
+                      ${r.refunded}, ${createdSql(r)}, ${createdSql(r)})`.execute(db);
+            rows.push(r);
+          } else if (w.k === 'set') {
+            const r = pick(w.p);
+            if (!r) return;
+            const status = w.status;
+            const paid = PAID.includes(status) || w.paid;
+            let refunded = 0;
+            if (status === 'refunded') refunded = r.amount;
+            if (status === 'partially_refunded') refunded = Math.min(r.amount - 1, Math.max(1, Math.floor(r.amount * w.part)));
+            if (status === 'partially_refunded' && refunded < 1) return; // amount 1 cannot be partly refunded
+            await sql`UPDATE payments SET status = ${status}, paid_at = ${paid ? sql`coalesce(paid_at, created_at + interval '40 seconds')` : null},
+                             refunded_amount = ${refunded}, updated_at = now() WHERE id = ${r.id}`.execute(db);
+            Object.assign(r, { status, paid, refunded });
+          } else if (w.k === 'refund') {
+            const r = pick(w.p);
+            if (!r || !PAID.includes(r.status) || r.refunded >= r.amount) return;
+            const refunded = Math.min(r.amount, r.refunded + w.amount);
+            const status: PaymentStatus = refunded === r.amount ? 'refunded' : 'partially_refunded';
+            // As the refund service does: the cumulative amount and the count move together.
+            await sql`UPDATE payments SET refunded_amount = refunded_amount + ${refunded - r.refunded}, refund_count = refund_count + 1, status = ${status}
+                       WHERE id = ${r.id}`.execute(db);
+            Object.assign(r, { status, refunded });
+          } else if (w.k === 'move') {
+            const r = pick(w.p);
+            if (!r) return;
+            const moved = { ...r, merchant: w.m, createdMs: base + w.when.day * DAY + w.when.at, micros: w.when.micros };
+            await sql`UPDATE payments SET merchant_id = ${merchants[moved.merchant]!}, created_at = ${createdSql(moved)} WHERE id = ${r.id}`.execute(db);
+            Object.assign(r, moved);
+          } else if (w.k === 'delete') {
+            const r = pick(w.p);
+            if (!r) return;
+            await sql`DELETE FROM payments WHERE id = ${r.id}`.execute(db);
+            r.deleted = true;
+          }
+        };
+        for (const o of ops) {
+          if (o.k === 'compact') {
+            await compactDeltas(t.db, { batch: o.batch, maxBatches: o.batches });
+          } else if (o.k === 'check') {
+            await expectSame(base, o.period);
+          } else if (o.k === 'tx') {
+            const saved = rows.map((r) => ({ ...r }));
+            try {
+              await t.db.transaction().execute(async (trx) => {
+                for (const w of o.ops) await write(trx, w);
+                if (!o.commit) throw new Rollback();
+              });
+            } catch (e) {
+              if (!(e instanceof Rollback)) throw e;
+              rows = saved;
+            }
+          } else {
+            await write(t.db, o);
+          }
+        }
+        for (const p of finalChecks) await expectSame(base, p);
+        const fromDay = new Date(base + SH - DAY).toISOString().slice(0, 10);
+        const toDay = new Date(base + SH + 7 * DAY).toISOString().slice(0, 10);
+        expect(await rollupMismatches(t.db, { fromDay, toDay })).toEqual([]);
+      }),
+      { numRuns: 80 },
+    );
+    // The runs really exercised both halves: compacted totals exist, and so (usually) do pending deltas.
+    const r = await sql<{ n: string }>`SELECT count(*) AS n FROM payment_day_rollup`.execute(t.db);
+    expect(Number(r.rows[0]?.n)).toBeGreaterThan(0);
+  }, 240_000);
+
+  it('a period cut at any instant reads at most half a day of payments at each edge', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 400 * DAY }), fc.integer({ min: 1, max: 92 * DAY }), (a, len) => {
+        const from = new Date(Date.UTC(2030, 0, 1) + a);
+        const to = new Date(from.getTime() + len);
+        const plan = planPeriod(from, to);
+        for (const r of plan.ranges) expect(r.to.getTime() - r.from.getTime()).toBeLessThanOrEqual(DAY / 2);
+        expect(plan.ranges.length).toBeLessThanOrEqual(2);
+        // Covered time: whole days plus the + ranges minus the − ranges is exactly [from, to).
+        const wholeMs = plan.days ? (plan.days.last - plan.days.first + 1) * DAY : 0;
+        const signed = plan.ranges.reduce((s, r) => s + r.sign * (r.to.getTime() - r.from.getTime()), 0);
+        expect(wholeMs + signed).toBe(len);
+      }),
+    );
+    // Shanghai midnight to Shanghai midnight: nothing read from payments.
+    const p = planPeriod(new Date('2030-03-01T16:00:00Z'), new Date('2030-03-31T16:00:00Z'));
+    expect(p.ranges).toEqual([]);
+    expect(p.days).toEqual({ first: Date.UTC(2030, 2, 2) / DAY, last: Date.UTC(2030, 2, 31) / DAY });
+  });
+
+  it('an update that moves no dashboard figure writes no delta; a rolled-back one leaves none', async () => {
+    const m = merchants[0]!;
+    await compactDeltas(t.db);
+    const id = `pay_quiet${Math.random().toString(36).slice(2, 10)}`;
+    await sql`INSERT INTO payments (id, merchant_id, out_trade_no, amount, description, status, payer_client_ip, expires_at)
+              VALUES (${id}, ${m}, ${`o${id.slice(4)}`}, 100, 'quiet', 'created', '36.112.1.1', now() + interval '2 hours')`.execute(t.db);
+    expect(await pendingDeltaCount(t.db)).toBe(1);
+    await sql`UPDATE payments SET updated_at = now(), next_query_at = now(), query_attempts = query_attempts + 1, h5_url = 'https://x' WHERE id = ${id}`.execute(t.db);
+    expect(await pendingDeltaCount(t.db)).toBe(1);
+    await t.db
+      .transaction()
+      .execute(async (trx) => {
+        await sql`UPDATE payments SET status = 'pending' WHERE id = ${id}`.execute(trx);
+        throw new Rollback();
+      })
+      .catch((e: unknown) => {
+        if (!(e instanceof Rollback)) throw e;
+      });
+    expect(await pendingDeltaCount(t.db)).toBe(1);
+    await sql`UPDATE payments SET status = 'pending' WHERE id = ${id}`.execute(t.db);
+    expect(await pendingDeltaCount(t.db)).toBe(2);
+    expect((await compactDeltas(t.db)).deltas).toBe(2);
+    expect(await pendingDeltaCount(t.db)).toBe(0);
+  });
+});
