@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { sql, type Kysely } from 'kysely';
+import pg from 'pg';
 import { beforeAll, expect, it } from 'vitest';
 import { describeEachDb } from '../../test/helpers/db.ts';
 import { createTestMerchant } from '../../test/helpers/merchant.ts';
@@ -200,6 +201,95 @@ describeEachDb('dashboard daily roll-up', (t) => {
     expect(p.ranges).toEqual([]);
     expect(p.days).toEqual({ first: Date.UTC(2030, 2, 2) / DAY, last: Date.UTC(2030, 2, 31) / DAY });
   });
+
+  if (t.kind === 'postgres') {
+    const insertSql = (id: string, merchant: string, at: string) =>
+      sql`INSERT INTO payments (id, merchant_id, out_trade_no, amount, description, status, payer_client_ip, expires_at, created_at, updated_at)
+          VALUES (${id}, ${merchant}, ${`order_${id.slice(4)}`}, 500, 'hot', 'created', '36.112.1.1', ${at}::timestamptz + interval '2 hours', ${at}::timestamptz, ${at}::timestamptz)`;
+
+    it('concurrent payments of one merchant and day never wait for each other, nor for compaction', async () => {
+      const m = merchants[1]!;
+      const at = '2035-06-01T04:00:00Z';
+      const run = (c: pg.Client, q: { compile: (db: Kysely<Database>) => { sql: string; parameters: readonly unknown[] } }) => {
+        const compiled = q.compile(t.db);
+        return c.query(compiled.sql, [...compiled.parameters]);
+      };
+      const holder = new pg.Client({ connectionString: t.databaseUrl });
+      const other = new pg.Client({ connectionString: t.databaseUrl });
+      await holder.connect();
+      await other.connect();
+      try {
+        await holder.query('BEGIN');
+        await run(holder, insertSql('pay_hold1', m, at));
+        await holder.query(`UPDATE payments SET status = 'pending' WHERE id = 'pay_hold1'`);
+        // Same merchant, same day, while the first transaction is open: a shared counter row would block here.
+        await other.query(`SET lock_timeout = '500ms'`);
+        await other.query('BEGIN');
+        await run(other, insertSql('pay_hold2', m, at));
+        await other.query(`UPDATE payments SET status = 'succeeded', transaction_id = 'txhold2', paid_at = created_at WHERE id = 'pay_hold2'`);
+        await other.query('COMMIT');
+        // Compaction neither waits for the open transaction nor folds its uncommitted deltas.
+        const folded = await Promise.race([compactDeltas(t.db), new Promise<never>((_, reject) => setTimeout(() => reject(new Error('compaction blocked')), 5000))]);
+        expect(folded.ran).toBe(true);
+        expect(await pendingDeltaCount(t.db)).toBe(0);
+        await holder.query('COMMIT');
+        expect(await pendingDeltaCount(t.db)).toBe(2);
+        const from = new Date('2035-05-31T16:00:00Z');
+        const to = new Date('2035-06-01T16:00:00Z');
+        const direct = await dailyAggregatesDirect(t.db, [m], from, to);
+        expect(direct[0]).toMatchObject({ created: 2, reached_cashier: 2, paid: 1, paid_amount: 500 });
+        expect(await dailyAggregates(t.db, [m], from, to)).toEqual(direct);
+      } finally {
+        await holder.query('ROLLBACK').catch(() => undefined);
+        await holder.end();
+        await other.end();
+      }
+    });
+
+    it('stays exact with many writers and several compactors running at once (with and without the lock)', async () => {
+      const m = merchants[2]!;
+      const at = '2035-07-01T04:00:00Z';
+      let writing = true;
+      const writer = async (w: number) => {
+        for (let i = 0; i < 25; i++) {
+          const id = `pay_w${w}i${i}`;
+          await t.db.transaction().execute(async (trx) => {
+            await insertSql(id, m, at).execute(trx);
+            await sql`UPDATE payments SET status = 'pending' WHERE id = ${id}`.execute(trx);
+          });
+          if (i % 3 === 0) await sql`UPDATE payments SET status = 'closed' WHERE id = ${id}`.execute(t.db);
+          else {
+            await sql`UPDATE payments SET status = 'succeeded', transaction_id = ${`tx${id}`}, paid_at = created_at WHERE id = ${id}`.execute(t.db);
+            if (i % 3 === 1) await sql`UPDATE payments SET status = 'partially_refunded', refunded_amount = 120, refund_count = 1 WHERE id = ${id}`.execute(t.db);
+          }
+        }
+      };
+      const compactor = async (lock: boolean) => {
+        let ran = 0;
+        while (writing) {
+          if ((await compactDeltas(t.db, { batch: 7, maxBatches: 3, lock })).ran) ran++;
+        }
+        return ran;
+      };
+      const compactors = [compactor(false), compactor(false), compactor(true), compactor(true)];
+      try {
+        await Promise.all(Array.from({ length: 6 }, (_, w) => writer(w)));
+      } finally {
+        writing = false;
+      }
+      const runs = await Promise.all(compactors);
+      expect(runs.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+      expect(await rollupMismatches(t.db)).toEqual([]);
+      const from = new Date('2035-06-30T16:00:00Z');
+      const to = new Date('2035-07-01T16:00:00Z');
+      const direct = await dailyAggregatesDirect(t.db, [m], from, to);
+      expect(direct[0]).toMatchObject({ created: 150, closed: 54, paid: 96, refunded_amount: 48 * 120 });
+      expect(await dailyAggregates(t.db, [m], from, to)).toEqual(direct);
+      await compactDeltas(t.db);
+      expect(await pendingDeltaCount(t.db)).toBe(0);
+      expect(await dailyAggregates(t.db, [m], from, to)).toEqual(direct);
+    });
+  }
 
   it('an update that moves no dashboard figure writes no delta; a rolled-back one leaves none', async () => {
     const m = merchants[0]!;
