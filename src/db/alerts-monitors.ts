@@ -80,10 +80,11 @@ export async function monitorHits(db: Db, m: AlertMonitorRow, now: Date): Promis
         HAVING count(*) >= ${Math.max(1, m.min_volume)} AND count(paid_at) * 10000 < ${t} * count(*)`;
       break;
     case 'notification_failures':
-      // Rejected inbox rows, and rows still unprocessed a minute after arrival.
+      // Rejected inbox rows, and rows still without their effect a minute after arrival (`received`, or
+      // `verified`: answered 200 but not applied — a deferred effect, or an applier that stopped).
       q = sql`SELECT merchant_id, NULL::text AS ip, count(*)::int AS value, count(*)::int AS total FROM wechat_notifications
         WHERE received_at > ${since} AND received_at <= ${now}
-          AND (status = 'rejected' OR (status = 'received' AND received_at < ${new Date(now.getTime() - 60_000)}))
+          AND (status = 'rejected' OR (status IN ('received', 'verified') AND received_at < ${new Date(now.getTime() - 60_000)}))
           AND ${scope(m, sql.ref('merchant_id'))} GROUP BY merchant_id HAVING count(*) >= ${t}`;
       break;
     case 'webhook_failures':

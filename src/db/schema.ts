@@ -171,6 +171,10 @@ export interface WechatNotificationsTable {
   status: ColumnType<NotificationStatus, NotificationStatus | undefined, NotificationStatus>;
   error: string | null;
   processed_at: Timestamp | null;
+  /** When the sweep may hand a `received`/`verified` row to a re-process job (0009). */
+  next_attempt_at: Timestamp | null;
+  /** How often the row's effect was deferred (backoff). */
+  deferrals: ColumnType<number, number | undefined, number>;
 }
 
 export interface OutboxEventsTable {

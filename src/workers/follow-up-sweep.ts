@@ -15,10 +15,16 @@ import { QUEUES } from './queues.ts';
 export interface SweepOptions {
   paymentQueryIntervalsMs?: readonly number[];
   refundQueryIntervalsMs?: readonly number[];
-  /** A notification row untouched this long is re-processed (default 60 s). */
-  stuckNotificationAfterMs?: number;
+  /**
+   * Inbox rows still waiting for their effect are claimed when their `next_attempt_at` is due (15 s
+   * after a verified row was stored, a deferral's backoff, a minute for `received`); a claimed row
+   * comes back after this lease if its job did not settle it (default 60 s).
+   */
+  notificationLeaseMs?: number;
   /** How far back stuck notifications are retried (default 3 days). */
   stuckNotificationLookbackMs?: number;
+  /** Inbox rows claimed per pass (default 200: a crash can leave a backlog of verified rows). */
+  notificationBatchSize?: number;
   batchSize?: number;
 }
 
@@ -52,10 +58,10 @@ export async function sweepOnce(ctx: ServiceContext, opts: SweepOptions = {}, pu
   const notifications = await ctx.db.transaction().execute(async (trx) => {
     const ids = await claimStuckNotifications(
       trx,
-      new Date(now - (opts.stuckNotificationAfterMs ?? 60_000)),
-      new Date(now - (opts.stuckNotificationLookbackMs ?? 3 * 24 * 3600_000)),
       new Date(now),
-      limit,
+      new Date(now - (opts.stuckNotificationLookbackMs ?? 3 * 24 * 3600_000)),
+      opts.notificationLeaseMs ?? 60_000,
+      opts.notificationBatchSize ?? 200,
     );
     for (const inboxId of ids) await ctx.jobs.send(QUEUES.notificationProcess, { inboxId }, { db: jobDbIn(trx), retryLimit: 0 });
     return ids.length;

@@ -49,7 +49,7 @@ describeEachDb('monitors: volume, frequency, failures and refund spikes', (t) =>
     await sql`INSERT INTO refunds (id, payment_id, merchant_id, out_refund_no, amount, status, created_at, updated_at)
       VALUES (${newId('re')}, ${paymentId}, ${merchantId}, ${newId('r')}, ${amount}, 'processing', ${now()}, ${now()})`.execute(t.db);
   }
-  async function notification(merchantId: string, status: 'rejected' | 'received' | 'applied', ageMs = 0): Promise<void> {
+  async function notification(merchantId: string, status: 'rejected' | 'received' | 'verified' | 'applied', ageMs = 0): Promise<void> {
     await sql`INSERT INTO wechat_notifications (merchant_id, received_at, raw_headers, raw_body, status)
       VALUES (${merchantId}, ${new Date(clock.now() - ageMs)}, '{}'::jsonb, '{}', ${status})`.execute(t.db);
   }
@@ -79,14 +79,15 @@ describeEachDb('monitors: volume, frequency, failures and refund spikes', (t) =>
     expect((await firing(m, 'payment_count_merchant'))[0]!.data).toMatchObject({ value: 4 });
   });
 
-  it('notification failures: rejected, and received but unprocessed after a minute', async () => {
+  it('notification failures: rejected, and received or verified but still without effect after a minute', async () => {
     const m = await merchantWith('notification_failures', 3);
     await notification(m, 'rejected');
     await notification(m, 'received', 90_000);
     await notification(m, 'received', 10_000); // just arrived: not yet a failure
+    await notification(m, 'verified', 10_000); // answered, effect on its way: not yet a failure
     await notification(m, 'applied');
     expect(await firing(m, 'notification_failures')).toHaveLength(0);
-    await notification(m, 'rejected');
+    await notification(m, 'verified', 90_000); // answered 200 a minute ago and still not applied
     expect((await firing(m, 'notification_failures'))[0]!.data).toMatchObject({ value: 3 });
   });
 

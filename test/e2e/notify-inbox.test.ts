@@ -20,8 +20,9 @@ import {
 } from '../helpers/notify-fixtures.ts';
 
 /**
- * The notification inbox end to end through the real app (HTTP route → inbox → payments service →
- * outbox → webhook worker → a merchant receiver on loopback), acting as WeChat with our own keys.
+ * The notification inbox end to end through the real app (HTTP route → verified + durable → 200 →
+ * background applier → payments service → outbox → webhook worker → a merchant receiver on loopback),
+ * acting as WeChat with our own keys. The effect lands after the answer, so tests wait for it.
  */
 describeEachDb('WeChat notification inbox', (t) => {
   let app: App;
@@ -64,14 +65,23 @@ describeEachDb('WeChat notification inbox', (t) => {
 
   const webhooksFor = (paymentId: string) => receiver.received.filter((r) => r.body.includes(paymentId));
 
+  /** The inbox rows of one notification body once none is still waiting for its effect. */
+  const settledRows = (notificationBody: string, count = 1) =>
+    waitFor(async () => {
+      const rows = await inboxRows(notificationBody);
+      return rows.length === count && rows.every((r) => r.status !== 'received' && r.status !== 'verified') ? rows : undefined;
+    });
+
   it('applies a signed payment notification once durable, and the merchant receives one verifiable payment.succeeded', async () => {
     const p = await pendingPayment(t.db, merchant.id);
     const n = signedNotification(wx, { resource: successTransaction(merchant, p) });
     const res = await post(n);
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({ code: 'SUCCESS', message: '成功' });
+    // Durable before the answer: the row is there, verified or already applied.
+    expect((await inboxRows(n.body)).map((r) => r.status)).toEqual([expect.stringMatching(/^(verified|applied)$/)]);
+    expect((await settledRows(n.body)).map((r) => r.status)).toEqual(['applied']);
     expect((await findPayment(t.db, merchant.id, p.id))?.status).toBe('succeeded');
-    expect((await inboxRows(n.body)).map((r) => r.status)).toEqual(['applied']);
 
     const [hook] = await waitFor(() => (webhooksFor(p.id).length > 0 ? webhooksFor(p.id) : undefined));
     const verified = new Webhook(webhookSecret).verify(hook!.body, {
@@ -98,8 +108,9 @@ describeEachDb('WeChat notification inbox', (t) => {
     expect(Math.max(...answers.map((a) => a.ms))).toBeLessThan(5_000);
     expect(Date.now() - started).toBeLessThan(5_000);
 
-    const rows = await inboxRows(n.body);
-    expect(rows).toHaveLength(50);
+    // All 50 durable before their 200; then every one settles: one applied, the rest duplicates.
+    expect(await inboxRows(n.body)).toHaveLength(50);
+    const rows = await settledRows(n.body, 50);
     expect(rows.filter((r) => r.status === 'applied')).toHaveLength(1);
     expect(rows.filter((r) => r.status === 'duplicate')).toHaveLength(49);
     const transitions = await t.db.selectFrom('payment_events').select('kind').where('payment_id', '=', p.id).where('kind', '=', 'succeeded').execute();
@@ -147,10 +158,10 @@ describeEachDb('WeChat notification inbox', (t) => {
     const n = signedNotification(wx, { resource: successTransaction(merchant, p, { amount: { total: 1, payer_total: 1, currency: 'CNY' } }) });
     const res = await post(n);
     expect(res.statusCode).toBe(200);
+    const [row] = await settledRows(n.body);
+    expect(row).toMatchObject({ status: 'applied', error: 'integrity_mismatch' });
     expect((await findPayment(t.db, merchant.id, p.id))?.status).toBe('pending');
     expect((await outboxFor(p.id)).map((e) => e.type)).toEqual(['payment.integrity_alert']);
-    const [row] = await inboxRows(n.body);
-    expect(row).toMatchObject({ status: 'applied', error: 'integrity_mismatch' });
   });
 
   it('answers 404 FAIL for an unknown merchant and stores nothing', async () => {
@@ -165,7 +176,7 @@ describeEachDb('WeChat notification inbox', (t) => {
     const n = signedNotification(wx, { eventType: 'RISKTRADE.IDENTIFICATION', resource: { mchid: merchant.mchid, note: 'x' }, originalType: 'risk' });
     const res = await post(n);
     expect(res.statusCode).toBe(200);
-    const [row] = await inboxRows(n.body);
+    const [row] = await settledRows(n.body);
     expect(row).toMatchObject({ status: 'applied', event_type: 'RISKTRADE.IDENTIFICATION' });
     expect(row?.error).toMatch(/unhandled event type/);
   });
@@ -174,9 +185,26 @@ describeEachDb('WeChat notification inbox', (t) => {
     const p = await pendingPayment(t.db, merchant.id);
     const first = signedNotification(wx, { resource: successTransaction(merchant, p) });
     expect((await post(first)).statusCode).toBe(200);
+    await settledRows(first.body);
     expect((await post(first)).statusCode).toBe(200);
-    const rows = await inboxRows(first.body);
+    const rows = await settledRows(first.body, 2);
     expect(rows.map((r) => r.status).sort()).toEqual(['applied', 'duplicate']);
     expect(await outboxFor(p.id)).toHaveLength(1);
+    expect((await findPayment(t.db, merchant.id, p.id))?.status).toBe('succeeded');
+  });
+
+  it('applies an out-of-order notification by the state machine: SUCCESS for an order already closed changes nothing, recorded as a conflict', async () => {
+    // A notification for an order already closed locally (money moved where our books say it cannot):
+    // acknowledged, no transition, no webhook, recorded as a state conflict on the timeline.
+    const p = await pendingPayment(t.db, merchant.id);
+    await t.db.updateTable('payments').set({ status: 'closed', next_query_at: null }).where('id', '=', p.id).execute();
+    const n = signedNotification(wx, { resource: successTransaction(merchant, p) });
+    expect((await post(n)).statusCode).toBe(200);
+    const [row] = await settledRows(n.body);
+    expect(row?.status).toBe('applied');
+    expect((await findPayment(t.db, merchant.id, p.id))?.status).toBe('closed');
+    expect(await outboxFor(p.id)).toEqual([]);
+    const kinds = await t.db.selectFrom('payment_events').select('kind').where('payment_id', '=', p.id).execute();
+    expect(kinds.map((k) => k.kind)).toContain('state_conflict');
   });
 });

@@ -65,8 +65,13 @@ describeEachDb('notifications from the simulator', (t) => {
         return l.length >= 3 ? l : undefined;
       });
       expect(mine.filter((n) => n.kind === 'probe').every((n) => n.status === 401)).toBe(true);
-      const rows = await t.db.selectFrom('wechat_notifications').select(['status', 'error']).where('merchant_id', '=', gw.merchant.id).execute();
+      // Every copy settles (answered 200 once durable, applied in the background): one applied, no other effect.
+      const rows = await waitFor(async () => {
+        const r = await t.db.selectFrom('wechat_notifications').select(['status', 'error']).where('merchant_id', '=', gw.merchant.id).execute();
+        return r.every((x) => x.status !== 'received' && x.status !== 'verified') ? r : undefined;
+      });
       expect(rows.filter((r) => r.status === 'applied')).toHaveLength(1);
+      expect(rows.filter((r) => r.status === 'duplicate').length).toBeGreaterThanOrEqual(1);
       expect(rows.filter((r) => r.status === 'rejected' && r.error === 'verification:signature_probe').length).toBeGreaterThanOrEqual(1);
       await new Promise((r) => setTimeout(r, 1_000));
       expect(hooks(p.id, 'payment.succeeded')).toHaveLength(1);
@@ -121,6 +126,12 @@ describeEachDb('notifications from the simulator', (t) => {
     );
     const res = await fetch(`${gw.baseUrl}/wechatpay/notify/${gw.merchant.id}`, { method: 'POST', headers: late.headers, body: late.body });
     expect(res.status).toBe(200);
+    // Wait for the late copy's effect to be settled before judging that it changed nothing.
+    const [lateRow] = await waitFor(async () => {
+      const r = await t.db.selectFrom('wechat_notifications').select(['status', 'error']).where('raw_body', '=', late.body).execute();
+      return r.length === 1 && r[0]!.status !== 'verified' ? r : undefined;
+    });
+    expect(lateRow?.status).toMatch(/^(applied|duplicate)$/);
     expect(await status(p.id)).toBe('refunded');
     const events = await t.db.selectFrom('outbox_events').select('type').where('dedup_key', 'like', `%${p.id}%`).execute();
     expect(events.map((e) => e.type).sort()).toEqual(['payment.succeeded']);

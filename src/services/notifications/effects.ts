@@ -13,8 +13,9 @@ import type { ServiceContext } from '../context.ts';
  * - `applied`: state changed (or was already in that state: a query got there first) — acknowledge.
  * - `ignored`: nothing to change and nothing to wait for (unknown order, integrity mismatch already
  *   alerted, a state the machine does not move on) — acknowledge; `reason` is stored on the inbox row.
- * - `deferred`: cannot apply yet (a refund whose payment we have not yet seen paid) — roll back, answer
- *   FAIL so WeChat resends, and ask for the `paymentId` to be queried meanwhile.
+ * - `deferred`: cannot apply yet (a refund whose payment we have not yet seen paid) — roll back; WeChat
+ *   was already answered 200, so the row stays waiting and the inbox retries it with backoff (sweep →
+ *   re-process job) until it applies, and asks for the `paymentId` to be queried meanwhile.
  */
 export type EffectOutcome =
   | { kind: 'applied' }

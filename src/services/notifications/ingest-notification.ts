@@ -3,11 +3,15 @@ import type { Logger } from '../../lib/logger.ts';
 import { withRetry } from '../../db/retryable.ts';
 import {
   claimNotification,
+  deferNotification,
   insertReceivedNotification,
+  insertRejectedNotification,
+  insertVerifiedNotifications,
   isNotificationIdConflict,
   markNotification,
+  noteClaimedNotification,
   notificationIdTaken,
-  recordNotificationError,
+  type NewVerifiedNotification,
 } from '../../db/wechat-notifications.ts';
 import { WechatPayDecryptError, WechatPayNotificationError, WechatPayVerificationError } from '../../wechatpay/errors.ts';
 import type { HeaderBag } from '../../wechatpay/validator.ts';
@@ -15,23 +19,58 @@ import type { NotificationEvent, NotificationParser } from '../../wechatpay/noti
 import type { ServiceContext } from '../context.ts';
 import type { EffectOutcome, NotificationEffects } from './effects.ts';
 import { requestActiveQuery, requestPaymentQuery } from './active-query.ts';
+import { GroupCommit } from './group-commit.ts';
+import { BackgroundApplier } from './applier.ts';
 
 /**
- * The notification inbox use-case (issue §5): store raw → verify → claim the WeChat id and apply the
- * effect in one transaction → acknowledge. Every outcome is a value; the route maps it to WeChat's
- * `{code, message}` answer. Only `applied`, `duplicate` and `acknowledged` may be answered with 200,
- * and only after their transaction committed.
+ * The notification inbox (issue 3 §5), in two halves:
+ *
+ * 1. `ingest` — on the request: verify (signature, ±300 s, serial), decrypt and check the schema in
+ *    process with the merchant's cached parser; store the raw body and headers durably — `verified`
+ *    through a group commit (one multi-row INSERT for the requests arriving together), or `rejected`
+ *    in one statement — and only then return. `accepted` is the only outcome answered with 200.
+ * 2. `applyVerifiedNotification` — after the answer, in the background (`BackgroundApplier`), or from
+ *    the re-process job: claim the WeChat id (UNIQUE) and apply the effect with its outbox row in ONE
+ *    transaction, so one notification id ⇒ one transition ⇒ one webhook however many copies arrive.
+ *
+ * A row the background applier does not settle (crash, full queue, error, deferred effect) keeps
+ * `next_attempt_at`; the follow-up sweep hands it to a `notification-process` job when it is due.
  */
 export type IngestResult =
+  | { outcome: 'accepted'; inboxId: number }
+  | { outcome: 'rejected'; inboxId: number; reason: string }
+  /** Verified but not made durable (the batch insert failed, or the queue is full): FAIL, WeChat resends. */
+  | { outcome: 'not_stored' }
+  | { outcome: 'unknown_merchant' };
+
+/** What applying (or re-processing) one stored notification came to. */
+export type ProcessResult =
   | { outcome: 'applied' | 'duplicate' | 'acknowledged'; inboxId: number }
   | { outcome: 'rejected'; inboxId: number; reason: string }
-  | { outcome: 'deferred'; inboxId: number; reason: string }
-  | { outcome: 'unknown_merchant' };
+  | { outcome: 'deferred'; inboxId: number; reason: string; nextAttemptAt: Date | undefined }
+  /** Another worker settled this very row first; nothing changed here. */
+  | { outcome: 'settled'; inboxId: number };
 
 export interface IngestInput {
   merchantId: string;
   headers: Record<string, string | string[] | undefined>;
   rawBody: Buffer;
+}
+
+export interface InboxOptions {
+  effects: NotificationEffects;
+  /** Rows per INSERT at most (default 256). */
+  maxBatch?: number;
+  /** INSERTs in flight at once (default 2). */
+  maxConcurrentBatches?: number;
+  /** Verified notifications waiting for an INSERT at most; beyond that 503 FAIL at once (default 5,000). */
+  maxWaiting?: number;
+  /** Effects applied at once in the background (default 2). */
+  applyConcurrency?: number;
+  /** Effects queued in memory at most (default 10,000); the rest wait for the sweep. */
+  maxQueued?: number;
+  /** How long a `verified` row is left to this process's applier before the sweep may take it (default 15 s). */
+  verifiedGraceMs?: number;
 }
 
 const merchantIdSchema = z.string().regex(/^mer_[A-Za-z0-9]{1,64}$/);
@@ -50,31 +89,103 @@ export function storableHeaders(headers: Record<string, string | string[] | unde
   return out;
 }
 
-export async function ingestNotification(ctx: ServiceContext, effects: NotificationEffects, input: IngestInput): Promise<IngestResult> {
-  if (!merchantIdSchema.safeParse(input.merchantId).success) return { outcome: 'unknown_merchant' };
-  let parser: NotificationParser;
-  try {
-    parser = (await ctx.wechat.forMerchant(input.merchantId)).notifications;
-  } catch (e) {
-    if ((e as { code?: string }).code === 'merchant_not_found') return { outcome: 'unknown_merchant' };
-    throw e;
-  }
-  // Durable first: whatever happens next, the exact bytes WeChat sent are on record.
-  const inboxId = await insertReceivedNotification(ctx.db, {
-    merchantId: input.merchantId,
-    rawHeaders: storableHeaders(input.headers),
-    rawBody: input.rawBody.toString('utf8'),
-    receivedAt: new Date(ctx.clock.now()),
-  });
-  return processStoredNotification(ctx, effects, { inboxId, merchantId: input.merchantId, parser, headers: input.headers, rawBody: input.rawBody });
+interface VerifiedItem {
+  inboxId: number;
+  merchantId: string;
+  event: NotificationEvent;
 }
 
-/** Verify + apply one stored inbox row (the live request, or the re-process job with a parser pinned to its receipt time). */
+export class NotificationInbox {
+  readonly #ctx: ServiceContext;
+  readonly #effects: NotificationEffects;
+  readonly #graceMs: number;
+  readonly #batches: GroupCommit<NewVerifiedNotification, number>;
+  readonly #applier: BackgroundApplier<VerifiedItem>;
+
+  constructor(ctx: ServiceContext, opts: InboxOptions) {
+    this.#ctx = ctx;
+    this.#effects = opts.effects;
+    this.#graceMs = opts.verifiedGraceMs ?? 15_000;
+    this.#batches = new GroupCommit({
+      flush: (rows) => insertVerifiedNotifications(ctx.db, rows),
+      maxBatch: opts.maxBatch ?? 256,
+      maxConcurrent: opts.maxConcurrentBatches ?? 2,
+      maxWaiting: opts.maxWaiting ?? 5_000,
+    });
+    this.#applier = new BackgroundApplier<VerifiedItem>({
+      apply: async (item) => void (await applyVerifiedNotification(ctx, this.#effects, item)),
+      concurrency: opts.applyConcurrency ?? 2,
+      maxQueued: opts.maxQueued ?? 10_000,
+      // The row stays `verified`; the sweep re-processes it when its next_attempt_at comes.
+      onError: (err, item) => ctx.logger.error({ err, inboxId: item.inboxId }, 'applying a notification failed; the sweep will retry it'),
+    });
+  }
+
+  async ingest(input: IngestInput): Promise<IngestResult> {
+    const ctx = this.#ctx;
+    if (!merchantIdSchema.safeParse(input.merchantId).success) return { outcome: 'unknown_merchant' };
+    let parser: NotificationParser;
+    try {
+      parser = (await ctx.wechat.forMerchant(input.merchantId)).notifications;
+    } catch (e) {
+      if ((e as { code?: string }).code === 'merchant_not_found') return { outcome: 'unknown_merchant' };
+      throw e;
+    }
+    const receivedAt = new Date(ctx.clock.now());
+    const raw = { merchantId: input.merchantId, rawHeaders: storableHeaders(input.headers), rawBody: input.rawBody.toString('utf8'), receivedAt };
+    let event: NotificationEvent;
+    try {
+      event = await parser.parse(input.headers, input.rawBody);
+    } catch (e) {
+      const reason = rejectionReason(e);
+      if (reason === undefined) {
+        // Our own failure, not WeChat's: keep the bytes (`received`) for the re-process job, answer 500.
+        await insertReceivedNotification(ctx.db, raw).catch((err: unknown) => ctx.logger.error({ err }, 'could not store an unverified notification'));
+        throw e;
+      }
+      const inboxId = await insertRejectedNotification(ctx.db, { ...raw, error: reason });
+      logRejection(ctx.logger, input.merchantId, inboxId, reason);
+      // An unverifiable notification may hide a real payment (a key mix-up, a forged copy racing the
+      // real one): ask WeChat directly instead of trusting or ignoring it.
+      await requestActiveQuery(ctx, input.merchantId);
+      return { outcome: 'rejected', inboxId, reason };
+    }
+    let inboxId: number;
+    try {
+      inboxId = await this.#batches.submit({ ...raw, eventType: event.event_type, nextAttemptAt: new Date(receivedAt.getTime() + this.#graceMs) });
+    } catch (err) {
+      ctx.logger.error({ err, merchantId: input.merchantId }, 'could not store a verified notification; answering FAIL');
+      return { outcome: 'not_stored' };
+    }
+    this.#applier.enqueue({ inboxId, merchantId: input.merchantId, event });
+    return { outcome: 'accepted', inboxId };
+  }
+
+  /** Resolves once every stored notification queued here has been applied (tests, bench). */
+  async idle(): Promise<void> {
+    await this.#batches.settled();
+    await this.#applier.idle();
+  }
+
+  get stats(): { waiting: number; inFlight: number; queued: number; applying: number; leftToSweep: number } {
+    const b = this.#batches.stats;
+    const a = this.#applier.stats;
+    return { waiting: b.waiting, inFlight: b.inFlight, queued: a.queued, applying: a.active, leftToSweep: a.dropped };
+  }
+
+  /** Shutdown: pending INSERTs finish; effects being applied finish; queued ones are left to the sweep. */
+  async close(): Promise<void> {
+    await this.#batches.settled();
+    await this.#applier.stop();
+  }
+}
+
+/** Verify + apply one stored inbox row (the re-process job, with a parser pinned to the row's receipt time). */
 export async function processStoredNotification(
   ctx: ServiceContext,
   effects: NotificationEffects,
   n: { inboxId: number; merchantId: string; parser: NotificationParser; headers: HeaderBag; rawBody: Buffer },
-): Promise<IngestResult> {
+): Promise<ProcessResult> {
   const { inboxId } = n;
   let event: NotificationEvent;
   try {
@@ -84,30 +195,34 @@ export async function processStoredNotification(
     if (reason === undefined) throw e;
     await markNotification(ctx.db, inboxId, { status: 'rejected', error: reason, at: new Date(ctx.clock.now()) });
     logRejection(ctx.logger, n.merchantId, inboxId, reason);
-    // An unverifiable notification may hide a real payment (a key mix-up, a forged copy racing the
-    // real one): ask WeChat directly instead of trusting or ignoring it.
     await requestActiveQuery(ctx, n.merchantId);
     return { outcome: 'rejected', inboxId, reason };
   }
+  return applyVerifiedNotification(ctx, effects, { inboxId, merchantId: n.merchantId, event });
+}
 
+/**
+ * Applies one verified, stored notification exactly once: claim its WeChat id on its own row (UNIQUE;
+ * only while the row still waits) and apply the effect, in one transaction. A copy whose id another
+ * row holds becomes `duplicate`; a deferred effect rolls back, stays waiting and gets a backoff.
+ */
+export async function applyVerifiedNotification(ctx: ServiceContext, effects: NotificationEffects, n: VerifiedItem): Promise<ProcessResult> {
+  const { inboxId, event } = n;
   // Fast path for the common duplicate; the UNIQUE constraint below is what actually decides.
   if (await notificationIdTaken(ctx.db, event.id)) {
     await markNotification(ctx.db, inboxId, { status: 'duplicate', error: null, eventType: event.event_type, at: new Date(ctx.clock.now()) });
     return { outcome: 'duplicate', inboxId };
   }
-
-  let outcome: EffectOutcome;
+  let outcome: EffectOutcome | 'settled';
   try {
     outcome = await withRetry(() =>
       ctx.db.transaction().execute(async (trx) => {
         const at = new Date(ctx.clock.now());
         // Claim first: a concurrent copy waits here on the unique index, then conflicts.
-        await claimNotification(trx, inboxId, { notificationId: event.id, eventType: event.event_type, status: 'applied', at });
+        if (!(await claimNotification(trx, inboxId, { notificationId: event.id, eventType: event.event_type, status: 'applied', at }))) return 'settled' as const;
         const o = await applyEvent(ctx, effects, trx, n.merchantId, event);
         if (o.kind === 'deferred') throw new Deferred(o);
-        if (o.kind === 'ignored') {
-          await claimNotification(trx, inboxId, { notificationId: event.id, eventType: event.event_type, status: 'applied', error: o.reason, at });
-        }
+        if (o.kind === 'ignored') await noteClaimedNotification(trx, inboxId, o.reason);
         return o;
       }),
     );
@@ -117,13 +232,15 @@ export async function processStoredNotification(
       return { outcome: 'duplicate', inboxId };
     }
     if (e instanceof Deferred) {
-      // Rolled back: the row stays `received` (the re-process job and WeChat's own retry both come back to it).
-      await recordNotificationError(ctx.db, inboxId, `deferred: ${e.outcome.reason}`);
+      // Rolled back: the row stays waiting, already answered 200 — so we retry it ourselves, with backoff.
+      const nextAttemptAt = await deferNotification(ctx.db, inboxId, { error: `deferred: ${e.outcome.reason}`, at: new Date(ctx.clock.now()) });
       if (e.outcome.queryPaymentId) await requestPaymentQuery(ctx, e.outcome.queryPaymentId);
-      return { outcome: 'deferred', inboxId, reason: e.outcome.reason };
+      ctx.logger.info({ merchantId: n.merchantId, inboxId, reason: e.outcome.reason, nextAttemptAt }, 'notification effect deferred');
+      return { outcome: 'deferred', inboxId, reason: e.outcome.reason, nextAttemptAt };
     }
     throw e;
   }
+  if (outcome === 'settled') return { outcome: 'settled', inboxId };
   return { outcome: outcome.kind === 'applied' && event.kind !== 'other' ? 'applied' : 'acknowledged', inboxId };
 }
 

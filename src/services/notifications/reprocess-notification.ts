@@ -5,15 +5,16 @@ import { ResponseValidator } from '../../wechatpay/validator.ts';
 import { loadMerchantCredentials } from '../merchants/merchants.ts';
 import type { ServiceContext } from '../context.ts';
 import type { NotificationEffects } from './effects.ts';
-import { processStoredNotification, type IngestResult } from './ingest-notification.ts';
+import { processStoredNotification, type ProcessResult } from './ingest-notification.ts';
 
 /**
- * Re-processes an inbox row left `received` (a crash between the insert and the commit, a deferred
- * effect). The signature is re-checked over the stored raw bytes with the replay window measured at
+ * Re-processes an inbox row still waiting for its effect: `verified` (the process that answered WeChat
+ * crashed before applying it, its applier queue was full, or the effect was deferred) or `received`
+ * (verification itself failed on our side). The signature is re-checked over the stored raw bytes with the replay window measured at
  * the row's receipt time — which we recorded ourselves — so a notification verified late is judged
  * exactly as it would have been on arrival, and a stored forgery is still rejected.
  */
-export async function reprocessNotification(ctx: ServiceContext, effects: NotificationEffects, inboxId: number): Promise<IngestResult | { outcome: 'settled' | 'missing' }> {
+export async function reprocessNotification(ctx: ServiceContext, effects: NotificationEffects, inboxId: number): Promise<ProcessResult | { outcome: 'settled' | 'missing' }> {
   const row = await findNotification(ctx.db, inboxId);
   if (!row) return { outcome: 'missing' };
   if (row.status !== 'received' && row.status !== 'verified') return { outcome: 'settled' };
