@@ -6,8 +6,8 @@ import * as m0004 from './0004_risk.ts';
 import * as m0005 from './0005_alerts.ts';
 import * as m0006 from './0006_remote_signer.ts';
 import * as m0007 from './0007_dashboard_index.ts';
-import * as m0009 from './0009_notification_retry.ts';
 import * as m0008 from './0008_dashboard_rollup.ts';
+import * as m0009 from './0009_notification_retry.ts';
 
 /**
  * Every migration, by name. Names sort in the order they run (`0001_…`, `0002_…`); add new files here.
@@ -21,6 +21,6 @@ export const migrations: Record<string, Migration> = {
   '0005_alerts': m0005,
   '0006_remote_signer': m0006,
   '0007_dashboard_index': m0007,
-  '0009_notification_retry': m0009,
   '0008_dashboard_rollup': m0008,
+  '0009_notification_retry': m0009,
 };
