@@ -24,6 +24,7 @@ import { registerAdminApi, type AdminApiOptions } from './http/routes/admin-api.
 import { registerConsoleRoutes } from './http/routes/console.ts';
 import { moneyEffects } from './services/notifications/money-effects.ts';
 import { startWorkers, type RunningWorkers, type WorkerOptions } from './workers/start-workers.ts';
+import { startDashboardRollupLoop } from './workers/dashboard-rollup.ts';
 import { startRiskControl, RISK_VELOCITY_PSEUDONYM, type RiskSetupOptions } from './services/risk/risk-setup.ts';
 import { blindIndexer } from './services/custody/personal-data.ts';
 import { startReviewSlaSweeper } from './services/risk/review-sla.ts';
@@ -120,6 +121,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   if (overrides.workers !== false) await startAlertNotifyWorker(ctx);
   const monitors = overrides.workers === false ? undefined : startMonitorLoop(ctx, { intervalMs: config.monitorIntervalMs, ...overrides.monitors });
   const reviewSla = overrides.workers === false ? undefined : startReviewSlaSweeper(ctx, overrides.risk?.slaSweepMs);
+  const dashboardRollup = overrides.workers === false ? undefined : startDashboardRollupLoop(ctx);
 
   let closed = false;
   return {
@@ -144,6 +146,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       await workers?.stop();
       await monitors?.stop();
       await reviewSla?.stop();
+      await dashboardRollup?.stop();
       await stopJobs(jobs);
       await ctx.risk?.close();
       await wechat.close();

@@ -7,6 +7,7 @@ import { addServeCommand } from './serve-command.ts';
 import { addKeysCommand } from './services/custody/keys-cli.ts';
 import { addAuditCommand } from './audit/audit-cli.ts';
 import { addAdminCommand } from './services/operators/admin-cli.ts';
+import { addDashboardCommand } from './services/admin/dashboard-cli.ts';
 
 /**
  * The `anfu` command. Each capability registers its own subcommand from its folder, so this file
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   addKeysCommand(program);
   addAuditCommand(program);
   addAdminCommand(program);
+  addDashboardCommand(program);
   return program;
 }
 

@@ -7,7 +7,7 @@ import { createTestMerchant } from '../../test/helpers/merchant.ts';
 import { fixedClock } from '../lib/clock.ts';
 import { dashboard } from '../services/admin/dashboard.ts';
 import { dailyAggregates, dailyAggregatesDirect, planPeriod, type Scope } from './admin-read-models.ts';
-import { compactDeltas, pendingDeltaCount, rollupMismatches } from './dashboard-rollup.ts';
+import { compactDeltas, pendingDeltaCount, rebuildRollup, rollupMismatches } from './dashboard-rollup.ts';
 import type { Database, PaymentStatus } from './schema.ts';
 
 /**
@@ -313,6 +313,23 @@ describeEachDb('dashboard daily roll-up', (t) => {
     await sql`UPDATE payments SET status = 'pending' WHERE id = ${id}`.execute(t.db);
     expect(await pendingDeltaCount(t.db)).toBe(2);
     expect((await compactDeltas(t.db)).deltas).toBe(2);
+    expect(await pendingDeltaCount(t.db)).toBe(0);
+  });
+
+  it('verification names a damaged day and rebuild repairs it', async () => {
+    const id = `pay_dmg${Math.random().toString(36).slice(2, 10)}`;
+    await sql`INSERT INTO payments (id, merchant_id, out_trade_no, amount, description, status, payer_client_ip, expires_at, created_at)
+              VALUES (${id}, ${merchants[0]!}, ${`o${id.slice(4)}`}, 100, 'damaged', 'created', '36.112.1.1', now(), '2020-02-02T02:00:00Z')`.execute(t.db);
+    await compactDeltas(t.db);
+    expect(await rollupMismatches(t.db)).toEqual([]);
+    const row = await sql<{ day: string; merchant_id: string }>`SELECT to_char(day, 'YYYY-MM-DD') AS day, merchant_id FROM payment_day_rollup WHERE day = '2020-02-02'`.execute(t.db);
+    const target = row.rows[0]!;
+    await sql`UPDATE payment_day_rollup SET paid_amount = paid_amount + 1 WHERE day = ${target.day}::date AND merchant_id = ${target.merchant_id}`.execute(t.db);
+    const bad = await rollupMismatches(t.db);
+    expect(bad.map((b) => [b.day, b.merchant_id])).toEqual([[target.day, target.merchant_id]]);
+    expect(bad[0]!.rollup.paid_amount - bad[0]!.direct.paid_amount).toBe(1);
+    await rebuildRollup(t.db);
+    expect(await rollupMismatches(t.db)).toEqual([]);
     expect(await pendingDeltaCount(t.db)).toBe(0);
   });
 });
