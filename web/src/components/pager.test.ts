@@ -8,10 +8,10 @@ describe('Pager', () => {
 
   it('offers "first page" only away from the first page and "next page" only when the server has a cursor', () => {
     expect(renderMarkup(h(Pager, { list: list(null, 'pay_2') }))).toBe(
-      '<nav class="pager" aria-label="pagination"><button type="button" disabled="">First page</button><button type="button">Next page</button></nav>',
+      '<nav class="pager" aria-label="Pages"><button type="button" disabled="">First page</button><button type="button">Next page</button></nav>',
     );
     expect(renderMarkup(h(Pager, { list: list('pay_2', null) }))).toBe(
-      '<nav class="pager" aria-label="pagination"><button type="button">First page</button><button type="button" disabled="">Next page</button></nav>',
+      '<nav class="pager" aria-label="Pages"><button type="button">First page</button><button type="button" disabled="">Next page</button></nav>',
     );
   });
 
@@ -19,5 +19,6 @@ describe('Pager', () => {
     const html = renderMarkup(h(Pager, { list: list('pay_2', 'pay_4') }), 'zh-CN');
     expect(html).toContain('>第一页</button>');
     expect(html).toContain('>下一页</button>');
+    expect(html).toContain('<nav class="pager" aria-label="分页">');
   });
 });

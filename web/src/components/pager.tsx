@@ -6,7 +6,7 @@ export function Pager({ list }: { list: Pick<PagedListState<unknown>, 'cursor' |
   const { t } = useI18n();
   const { cursor, nextCursor, first, next } = list;
   return (
-    <nav className="pager" aria-label="pagination">
+    <nav className="pager" aria-label={t('common.pagination')}>
       <button type="button" onClick={first} disabled={cursor === null}>
         {t('common.first')}
       </button>

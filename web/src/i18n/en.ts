@@ -37,6 +37,7 @@ export const en = {
   'common.reset': 'Reset',
   'common.next': 'Next page',
   'common.first': 'First page',
+  'common.pagination': 'Pages',
   'common.none': 'Nothing here yet.',
   'common.all': 'All',
   'common.error': 'Something went wrong: {message}',

@@ -39,6 +39,7 @@ export const zhCN: Record<MessageKey, string> = {
   'common.reset': '重置',
   'common.next': '下一页',
   'common.first': '第一页',
+  'common.pagination': '分页',
   'common.none': '暂无数据。',
   'common.all': '全部',
   'common.error': '出错了：{message}',
