@@ -7,6 +7,7 @@ import { openMigratedDatabase } from '../src/db/open-from-config.ts';
 import { openVaultFromConfig } from '../src/services/custody/kms-from-config.ts';
 import { systemClock } from '../src/lib/clock.ts';
 import { createMerchant, listMerchants } from '../src/services/merchants/merchants.ts';
+import { compactDeltas, pendingDeltaCount } from '../src/db/dashboard-rollup.ts';
 import type { Database } from '../src/db/schema.ts';
 import type { Vault } from '../src/vault/vault.ts';
 
@@ -17,6 +18,10 @@ import type { Vault } from '../src/vault/vault.ts';
  * (`generate_series`, 10,000 per statement), spread over the last 90 days: 70 % succeeded (with a
  * transaction id and paid_at), 20 % closed, 10 % pending. Without --merchant it uses the first merchant,
  * or creates a "Seed merchant" with fresh keys. `seedPayments` is also imported by the console bench.
+ *
+ * Same write path as the gateway's: plain INSERTs into `payments`, so the row triggers of migration 0008
+ * append one dashboard delta per seeded payment, exactly as for an order created over the API. The
+ * script then folds them into the daily roll-up once (as the gateway's 10-second compaction would).
  */
 /** The first merchant, or a new "Seed merchant" with fresh keys when there is none. */
 export async function ensureSeedMerchant(db: Kysely<Database>, vault: Vault): Promise<string> {
@@ -42,8 +47,18 @@ export async function ensureSeedMerchant(db: Kysely<Database>, vault: Vault): Pr
   return m.id;
 }
 
-/** Inserts `count` payments for `merchantId` (10,000 per statement); returns the run's tag. */
-export async function seedPayments(db: Kysely<Database>, merchantId: string, count: number, onProgress?: (done: number) => void): Promise<string> {
+/**
+ * Inserts `count` payments for `merchantId` (10,000 per statement), created over the last `spanSeconds`
+ * (default 90 days); returns the run's tag.
+ */
+export async function seedPayments(
+  db: Kysely<Database>,
+  merchantId: string,
+  count: number,
+  onProgress?: (done: number) => void,
+  opts: { spanSeconds?: number } = {},
+): Promise<string> {
+  const span = opts.spanSeconds ?? 7_776_000;
   // A per-run tag keeps ids and out_trade_no unique when the script runs more than once.
   const tag = randomBytes(4).toString('hex');
   const batch = 10_000;
@@ -67,8 +82,8 @@ export async function seedPayments(db: Kysely<Database>, merchantId: string, cou
              c.created_at,
              c.created_at
       from generate_series(${from}::int, ${to}::int) as g
-      -- (g × a prime) mod 90 days: spread over the whole 90 days whatever the count (g alone would crowd 100,000 rows into 28 hours).
-      cross join lateral (select now() - ((g::bigint * 7919) % 7776000) * interval '1 second' as created_at) c
+      -- (g × a prime) mod the span: spread over the whole span whatever the count (g alone would crowd 100,000 rows into 28 hours).
+      cross join lateral (select now() - ((g::bigint * 7919) % ${span}) * interval '1 second' as created_at) c
       cross join lateral (select case when g % 10 < 7 then 'succeeded' when g % 10 < 9 then 'closed' else 'pending' end as status) s
     `.execute(db);
     onProgress?.(to + 1);
@@ -90,6 +105,10 @@ async function main(): Promise<void> {
     await seedPayments(handle.db, merchantId, count, (done) => process.stdout.write(`\r  ${done.toLocaleString('en-US')} / ${count.toLocaleString('en-US')}`));
     const secs = (performance.now() - started) / 1000;
     process.stdout.write(`\n  seeded ${count.toLocaleString('en-US')} payments for ${merchantId} on ${handle.kind} in ${secs.toFixed(1)} s (${Math.round(count / secs).toLocaleString('en-US')} rows/s)\n`);
+    const pending = await pendingDeltaCount(handle.db);
+    const t0 = performance.now();
+    const folded = await compactDeltas(handle.db, { maxBatches: 1_000 });
+    process.stdout.write(`  dashboard roll-up: ${pending.toLocaleString('en-US')} deltas folded into ${folded.days.toLocaleString('en-US')} day rows in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
   } finally {
     await handle.close();
   }

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { expect, it } from 'vitest';
 import { describeEachDb } from '../../../test/helpers/db.ts';
 import { createTestMerchant } from '../../../test/helpers/merchant.ts';
@@ -45,5 +46,24 @@ describeEachDb('admin dashboard read model', (t) => {
     const all = await dashboard(ctx, null, { from: '2030-03-01T00:00:00Z', to: '2030-03-03T00:00:00Z' });
     expect(all.volume).toBe(6);
     expect(all.paid_amount).toBe(2299);
+  });
+
+  it('a payment 0.4 s before Shanghai midnight counts on its own day; a period cut mid-day counts only its part', async () => {
+    const m = await createTestMerchant(t.db);
+    // 2030-04-01T15:59:59.600Z is 23:59:59.6 on 1 April in Shanghai (whole seconds rounded it to 2 April before).
+    for (const [id, at] of [['late', '2030-04-01T15:59:59.600Z'], ['noon', '2030-04-02T04:00:00Z'], ['evening', '2030-04-02T12:00:00Z']] as const) {
+      await sql`INSERT INTO payments (id, merchant_id, out_trade_no, amount, description, status, payer_client_ip, expires_at, created_at, updated_at)
+                VALUES (${`pay_${id}${m.id.slice(4, 12)}`}, ${m.id}, ${`order_${id}`}, 100, 'edge', 'pending', '36.112.1.1', ${at}::timestamptz, ${at}::timestamptz, ${at}::timestamptz)`.execute(t.db);
+    }
+    const ctx = { db: t.db, clock: fixedClock(Date.parse('2030-04-10T00:00:00Z')) };
+    const whole = await dashboard(ctx, [m.id], { from: '2030-03-31T16:00:00Z', to: '2030-04-02T16:00:00Z' });
+    expect(whole.series.map((d) => [d.day, d.created])).toEqual([['2030-04-01', 1], ['2030-04-02', 2]]);
+    // From 10:00 to 18:00 Shanghai on 2 April: the noon payment only (12:00 Shanghai), the evening one (20:00) is outside.
+    const part = await dashboard(ctx, [m.id], { from: '2030-04-02T02:00:00Z', to: '2030-04-02T10:00:00Z' });
+    expect(part.series).toEqual([{ day: '2030-04-02', created: 1, paid: 0, paid_amount: 0 }]);
+    // From 00:00 on 2 April to 22:00 (more than half a day: the roll-up's day minus 22:00–24:00).
+    const most = await dashboard(ctx, [m.id], { from: '2030-04-01T16:00:00Z', to: '2030-04-02T14:00:00Z' });
+    expect(most.volume).toBe(2);
+    expect(most).toEqual(await dashboard(ctx, [m.id], { from: '2030-04-01T16:00:00Z', to: '2030-04-02T14:00:00Z' }, { source: 'direct' }));
   });
 });
