@@ -1,9 +1,10 @@
-import { expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { describeEachDb } from '../../../test/helpers/db.ts';
 import { createTestMerchant } from '../../../test/helpers/merchant.ts';
 import { fixedClock } from '../../lib/clock.ts';
 import { setMerchantDisabled } from '../../db/merchants.ts';
-import { authenticateApiKey, createApiKey, listApiKeys, revokeApiKey } from './api-keys.ts';
+import { revokeApiKey as revokeKeyRow } from '../../db/merchant-api-keys.ts';
+import { API_KEY_CACHE_TTL_MS, authenticateApiKey, createApiKey, listApiKeys, revokeApiKey } from './api-keys.ts';
 
 const clock = fixedClock(Date.parse('2025-03-01T00:00:00Z'));
 
@@ -93,5 +94,69 @@ describeEachDb('merchant API keys', (t) => {
     clock.advance(31_000);
     await authenticateApiKey(deps(), token);
     expect(await lastUsed()).toBe(clock.now());
+  });
+
+  describe('the lookup cache', () => {
+    it('serves a known key without the database, and still checks the secret of every token', async () => {
+      const m = await createTestMerchant(t.db);
+      const { token } = await createApiKey(deps(), m.id);
+      const calls: string[] = [];
+      const counting = t.db.withPlugin({
+        transformQuery: (a) => {
+          calls.push(a.node.kind);
+          return a.node;
+        },
+        transformResult: async (a) => a.result,
+      });
+      // One handle per cache: the counting handle gets its own, filled by the first call.
+      const d = { db: counting, clock };
+      expect((await authenticateApiKey(d, token))?.merchant.id).toBe(m.id);
+      const afterFirst = calls.length;
+      expect(afterFirst).toBeGreaterThan(0);
+      expect((await authenticateApiKey(d, token))?.merchant.id).toBe(m.id);
+      expect(calls.length).toBe(afterFirst);
+      // Same lookup id, another secret: refused although the key's row is cached.
+      const flipped = token.slice(0, -1) + (token.endsWith('a') ? 'b' : 'a');
+      expect(await authenticateApiKey(d, flipped)).toBeNull();
+      expect(await authenticateApiKey(d, token.replace('sk_test_', 'sk_live_'))).toBeNull();
+      expect(calls.length).toBe(afterFirst);
+    });
+
+    it('a revocation through the service takes effect at once on this process', async () => {
+      const m = await createTestMerchant(t.db);
+      const { token, key } = await createApiKey(deps(), m.id);
+      expect(await authenticateApiKey(deps(), token)).not.toBeNull();
+      expect(await authenticateApiKey(deps(), token)).not.toBeNull();
+      await revokeApiKey(deps(), m.id, key.id);
+      expect(await authenticateApiKey(deps(), token)).toBeNull();
+    });
+
+    it(`a revocation made elsewhere (the CLI, another node) takes effect within ${API_KEY_CACHE_TTL_MS} ms`, async () => {
+      const m = await createTestMerchant(t.db);
+      const { token, key } = await createApiKey(deps(), m.id);
+      expect(await authenticateApiKey(deps(), token)).not.toBeNull();
+      // Straight in the table, as another process would: this process's cache is not told.
+      expect(await revokeKeyRow(t.db, m.id, key.id, new Date(clock.now()))).toBe(true);
+      expect(await authenticateApiKey(deps(), token)).not.toBeNull();
+      clock.advance(API_KEY_CACHE_TTL_MS);
+      expect(await authenticateApiKey(deps(), token)).toBeNull();
+    });
+
+    it('a disabled merchant is refused within the same bound', async () => {
+      const m = await createTestMerchant(t.db);
+      const { token } = await createApiKey(deps(), m.id);
+      expect(await authenticateApiKey(deps(), token)).not.toBeNull();
+      await setMerchantDisabled(t.db, m.id, true, new Date(clock.now()));
+      clock.advance(API_KEY_CACHE_TTL_MS);
+      expect(await authenticateApiKey(deps(), token)).toBeNull();
+    });
+
+    it('keeps no miss: a key created after a failed attempt works at once', async () => {
+      const m = await createTestMerchant(t.db);
+      const { token } = await createApiKey(deps(), m.id);
+      const unknown = `sk_test_${'Z'.repeat(12)}${token.slice(20)}`;
+      expect(await authenticateApiKey(deps(), unknown)).toBeNull();
+      expect(await authenticateApiKey(deps(), token)).not.toBeNull();
+    });
   });
 });

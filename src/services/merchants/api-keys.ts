@@ -93,15 +93,86 @@ export async function listApiKeys(deps: Pick<ApiKeyDeps, 'db'>, merchantId: stri
 }
 
 export async function revokeApiKey(deps: ApiKeyDeps, merchantId: string, keyId: string, actor: AuditInput['actor'] = { type: 'system', id: 'anfu' }): Promise<void> {
+  // Forgotten before and after the commit: a lookup that raced the revocation cannot keep it alive.
+  invalidateApiKeyCache(deps.db);
   await deps.db.transaction().execute(async (trx) => {
     const ok = await repo.revokeApiKey(trx, merchantId, keyId, new Date(deps.clock.now()));
     if (!ok) throw new AppError('not_found', 'api_key_not_found', `no active key ${keyId} for merchant ${merchantId}`);
     await appendAudit(deps, trx, { actor, action: 'api_key.revoked', target: { type: 'api_key', id: keyId }, merchantId, outcome: 'success' });
   });
+  invalidateApiKeyCache(deps.db);
 }
 
 /** A fixed digest to compare against when no row matched, so a miss costs the same as a wrong secret. */
 const DUMMY_DIGEST = sha256Hex('sk_test_no-such-key');
+
+/**
+ * How long an authenticated key's row (its digest, mode and merchant) is reused without asking the
+ * database again. Every request still hashes the presented token and compares it with the stored
+ * digest in constant time; only the lookup is cached. A revocation on this process (API, console)
+ * drops the cache at once; one made elsewhere (the CLI, another node) takes effect within this bound.
+ * A disabled merchant or a changed H5 domain list is seen within the same bound.
+ */
+export const API_KEY_CACHE_TTL_MS = 1_000;
+
+interface KnownKey {
+  key: repo.ApiKeyRow;
+  merchant: Merchant;
+  disabled: boolean;
+}
+
+interface CacheEntry {
+  found: Promise<KnownKey | null>;
+  expiresAt: number;
+}
+
+/** One cache per database handle (tests run several apps in one process). */
+class ApiKeyCache {
+  readonly entries = new Map<string, CacheEntry>();
+  generation = 0;
+}
+const caches = new WeakMap<object, ApiKeyCache>();
+
+function cacheOf(db: object): ApiKeyCache {
+  let c = caches.get(db);
+  if (!c) {
+    c = new ApiKeyCache();
+    caches.set(db, c);
+  }
+  return c;
+}
+
+/** Forgets every cached key of this database handle (revocations; tests). */
+export function invalidateApiKeyCache(db: object): void {
+  const c = caches.get(db);
+  if (!c) return;
+  c.generation++;
+  c.entries.clear();
+}
+
+function load(deps: ApiKeyDeps, lookupId: string): Promise<KnownKey | null> {
+  return repo.findActiveKeyByLookupId(deps.db, lookupId).then((r) => (r ? { key: r.key, merchant: toMerchant(r.merchant), disabled: r.merchant.disabled_at !== null } : null));
+}
+
+async function lookup(deps: ApiKeyDeps, lookupId: string): Promise<KnownKey | null> {
+  const cache = cacheOf(deps.db);
+  const now = deps.clock.now();
+  const hit = cache.entries.get(lookupId);
+  if (hit && hit.expiresAt > now) return hit.found;
+  const generation = cache.generation;
+  const found = load(deps, lookupId);
+  // Concurrent requests share one lookup. Only an active key is kept: misses are not cached (a key
+  // created a moment ago works at once), nor an answer loaded across a revocation.
+  const entry: CacheEntry = { found, expiresAt: now + API_KEY_CACHE_TTL_MS };
+  cache.entries.set(lookupId, entry);
+  const drop = (): void => {
+    if (cache.entries.get(lookupId) === entry) cache.entries.delete(lookupId);
+  };
+  found.then((k) => (k === null || generation !== cache.generation ? drop() : undefined), drop);
+  const k = await found;
+  // A revocation committed while this lookup ran may be missing from its answer: read again.
+  return generation === cache.generation ? k : load(deps, lookupId);
+}
 
 /**
  * The merchant a bearer token belongs to, or null for anything else: malformed, unknown, revoked,
@@ -112,7 +183,7 @@ export async function authenticateApiKey(deps: ApiKeyDeps, token: string): Promi
   const m = TOKEN_RE.exec(token);
   if (!m) return null;
   const [, kind, lookupId] = m as unknown as [string, 'test' | 'live', string];
-  const found = await repo.findActiveKeyByLookupId(deps.db, lookupId);
+  const found = await lookup(deps, lookupId);
   const digest = sha256Hex(token);
   if (!found) {
     safeEqual(digest, DUMMY_DIGEST);
@@ -120,9 +191,13 @@ export async function authenticateApiKey(deps: ApiKeyDeps, token: string): Promi
   }
   const secretOk = safeEqual(digest, found.key.secret_sha256);
   const modeOk = (kind === 'live') === (found.key.mode === 'live');
-  if (!secretOk || !modeOk || found.merchant.disabled_at !== null) return null;
+  if (!secretOk || !modeOk || found.disabled) return null;
   const now = deps.clock.now();
   const last = found.key.last_used_at?.getTime() ?? 0;
-  if (now - last >= TOUCH_INTERVAL_MS) await repo.touchApiKey(deps.db, found.key.id, new Date(now));
-  return { merchant: toMerchant(found.merchant), keyId: found.key.id };
+  if (now - last >= TOUCH_INTERVAL_MS) {
+    // Recorded on the shared cached row too, so the cache does not touch it again within the interval.
+    found.key.last_used_at = new Date(now);
+    await repo.touchApiKey(deps.db, found.key.id, new Date(now));
+  }
+  return { merchant: found.merchant, keyId: found.key.id };
 }
