@@ -27,6 +27,33 @@ export async function insertInFlight(db: Db, r: KeyRef, fingerprint: string, now
     .executeTakeFirst();
 }
 
+/**
+ * Claims a fresh key already answered (a request refused before it began any work, e.g. invalid input):
+ * one statement instead of claim + complete. False when the row already exists.
+ */
+export async function insertCompleted(db: Db, r: KeyRef, fingerprint: string, status: number, body: unknown, now: Date, expiresAt: Date): Promise<boolean> {
+  const row = await db
+    .insertInto('idempotency_keys')
+    .values({ ...byRef(r), request_fingerprint: fingerprint, state: 'completed', locked_at: null, response_status: status, response_body: JSON.stringify(body ?? null), created_at: now, expires_at: expiresAt })
+    .onConflict((oc) => oc.columns(['merchant_id', 'endpoint', 'key']).doNothing())
+    .returning('key')
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/** Replaces the stored response of a completed key (a response stored with its record and found stale). */
+export async function replaceResponse(db: Db, r: KeyRef, status: number, body: unknown): Promise<boolean> {
+  const res = await db
+    .updateTable('idempotency_keys')
+    .set({ response_status: status, response_body: JSON.stringify(body ?? null) })
+    .where('merchant_id', '=', r.merchantId)
+    .where('endpoint', '=', r.endpoint)
+    .where('key', '=', r.key)
+    .where('state', '=', 'completed')
+    .executeTakeFirst();
+  return res.numUpdatedRows > 0n;
+}
+
 export async function findKey(db: Db, r: KeyRef): Promise<IdempotencyRow | undefined> {
   return db
     .selectFrom('idempotency_keys')

@@ -19,6 +19,7 @@ describeEachDb('payment creation: idempotency, re-entry and WeChat faults', (t) 
   });
   afterEach(async () => {
     delete createPaymentTestHooks.afterWechatCall;
+    delete createPaymentTestHooks.insideReservation;
     await gw.clearFaults();
   });
 
@@ -81,6 +82,61 @@ describeEachDb('payment creation: idempotency, re-entry and WeChat faults', (t) 
     const clash = await gw.api('POST', '/v1/payments', { body: { ...b, amount: 1 }, idempotencyKey: 'reentry-c' });
     expect(clash.status).toBe(409);
     expect(clash.body.error.code).toBe('out_trade_no_conflict');
+  });
+
+  it('the claim, the risk decision and the reservation commit together: a failure between them leaves nothing, and the retry runs afresh', async () => {
+    const count = async (table: 'payments' | 'risk_decisions') =>
+      Number((await t.db.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).where('merchant_id', '=', gw.merchant.id).executeTakeFirstOrThrow()).n);
+    const keyRow = () => t.db.selectFrom('idempotency_keys').selectAll().where('merchant_id', '=', gw.merchant.id).where('key', '=', 'idem-reserve-fail').executeTakeFirst();
+    const [payments0, decisions0] = [await count('payments'), await count('risk_decisions')];
+    createPaymentTestHooks.insideReservation = () => {
+      throw new Error('simulated failure inside the reservation transaction');
+    };
+    const b = body({ amount: 1234 });
+    const failed = await gw.api('POST', '/v1/payments', { body: b, idempotencyKey: 'idem-reserve-fail' });
+    expect(failed.status).toBe(500);
+    expect(await keyRow()).toBeUndefined();
+    expect([await count('payments'), await count('risk_decisions')]).toEqual([payments0, decisions0]);
+    delete createPaymentTestHooks.insideReservation;
+
+    const ok = await gw.api('POST', '/v1/payments', { body: b, idempotencyKey: 'idem-reserve-fail' });
+    expect(ok.status, JSON.stringify(ok.body)).toBe(201);
+    expect(ok.headers.get('idempotent-replayed')).toBeNull();
+    expect([await count('payments'), await count('risk_decisions')]).toEqual([payments0 + 1, decisions0 + 1]);
+    // The response was stored in the statement that recorded WeChat's answer, and is the one replayed.
+    const stored = await keyRow();
+    expect(stored).toMatchObject({ state: 'completed', response_status: 201, resource_id: ok.body.id, locked_at: null });
+    expect(stored!.response_body).toEqual(ok.body);
+    const replay = await gw.api('POST', '/v1/payments', { body: b, idempotencyKey: 'idem-reserve-fail' });
+    expect(replay.headers.get('idempotent-replayed')).toBe('true');
+    expect(replay.body).toEqual(ok.body);
+  });
+
+  it('replays, 409s and 422s stop before risk control: they are not counted as attempts of the payer', async () => {
+    const first = await gw.api('POST', '/v1/payments', { body: body({ amount: 777 }), idempotencyKey: 'idem-risk-count' });
+    expect(first.status).toBe(201);
+    for (let i = 0; i < 6; i++) {
+      const replay = await gw.api('POST', '/v1/payments', { body: body({ amount: 777 }), idempotencyKey: 'idem-risk-count' });
+      expect(replay.headers.get('idempotent-replayed')).toBe('true');
+      const other = await gw.api('POST', '/v1/payments', { body: body({ amount: 778 + i }), idempotencyKey: 'idem-risk-count' });
+      expect(other.status).toBe(422);
+    }
+    // Twelve more requests from this payer IP, none an attempt: the IP-burst rule (5 a minute) stays quiet.
+    const next = await gw.api('POST', '/v1/payments', { body: body({ amount: 779 }), idempotencyKey: 'idem-risk-count-2' });
+    expect(next.status, JSON.stringify(next.body)).toBe(201);
+    expect(next.body.risk).toEqual({ status: 'clear' });
+  });
+
+  it('a refusal before the claim (invalid input) is stored in one statement: same body replays it, another body is a 422', async () => {
+    const bad = body({ amount: -5 });
+    const a = await gw.api('POST', '/v1/payments', { body: bad, idempotencyKey: 'idem-invalid' });
+    expect(a.status).toBe(400);
+    expect(a.body.error.code).toBe('invalid_request');
+    const again = await gw.api('POST', '/v1/payments', { body: bad, idempotencyKey: 'idem-invalid' });
+    expect(again.status).toBe(400);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    const other = await gw.api('POST', '/v1/payments', { body: body({ amount: 5 }), idempotencyKey: 'idem-invalid' });
+    expect(other.status).toBe(422);
   });
 
   it('a crash between the WeChat call and the record is healed by retrying the same request', async () => {

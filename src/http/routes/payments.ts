@@ -8,11 +8,13 @@ import { refreshH5Url } from '../../services/payments/refresh-h5-url.ts';
 import { closePayment } from '../../services/payments/close-payment.ts';
 import { paymentView } from '../../services/payments/payment-view.ts';
 import { addApiKeyAuth, merchantOf } from '../plugins/api-key-auth.ts';
-import { runIdempotent } from '../plugins/idempotency.ts';
+import { runIdempotentSession } from '../plugins/idempotency.ts';
 import { registerOpenApiRoute } from '../openapi.ts';
 import { registerRefundRoutes } from './refunds.ts';
 
 type IdParams = { Params: { id: string } };
+
+const createdResponse = (p: Parameters<typeof paymentView>[0]) => ({ status: 201, body: paymentView(p) });
 
 /**
  * The merchant API (`/v1`, API-key authenticated) and its OpenAPI document (public). Handlers only
@@ -30,14 +32,16 @@ export function registerMerchantApi(server: FastifyInstance, ctx: ServiceContext
 export function registerPaymentRoutes(app: FastifyInstance, ctx: ServiceContext): void {
   app.post('/v1/payments', async (req, reply) => {
     const merchant = merchantOf(req);
-    return runIdempotent(ctx, req, reply, merchant.id, 'POST /v1/payments', async (run) => {
+    // The key is claimed inside the reservation transaction and the response stored with the record
+    // of WeChat's answer (runIdempotentSession): two commits per order.
+    return runIdempotentSession(ctx, req, reply, merchant.id, 'POST /v1/payments', async (session) => {
       const p = await createPayment(ctx, merchant, req.body, {
-        idempotency: run.ref,
-        resumePaymentId: run.resumeId,
-        outTradeNoSeed: `${merchant.id}:${run.ref.key}:${run.fingerprint}`,
+        idempotency: session,
+        responseFor: createdResponse,
+        outTradeNoSeed: `${merchant.id}:${session.ref.key}:${session.fingerprint}`,
         lang: pickLang(req.headers['accept-language']),
       });
-      return { status: 201, body: paymentView(p) };
+      return createdResponse(p);
     });
   });
 

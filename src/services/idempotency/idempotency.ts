@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import { AppError } from '../../lib/errors.ts';
 import type { Clock } from '../../lib/clock.ts';
 import type { Database } from '../../db/schema.ts';
@@ -103,6 +103,122 @@ export async function completeIdempotent(deps: Pick<IdempotencyDeps, 'db'>, ref:
 /** Forgets an in-flight key whose request failed before any side effect, so a retry runs afresh. */
 export async function releaseIdempotent(deps: Pick<IdempotencyDeps, 'db'>, ref: IdempotencyRef): Promise<boolean> {
   return repo.deleteInFlight(deps.db, ref);
+}
+
+/** Thrown inside a claim transaction when the key exists: the transaction rolls back, nothing is written. */
+export class IdempotencyKeyTaken extends Error {
+  constructor() {
+    super('idempotency key already exists');
+  }
+}
+
+/**
+ * One request's hold on its key, for a handler that claims the key inside its own first transaction
+ * (the order path: claim + risk decision + reservation commit together, one commit instead of two) and
+ * stores the response inside its last one. The semantics are those of `beginIdempotent`: when the
+ * fast claim finds the key taken, the caller runs `begin()` — replay, mismatch, in flight, or a
+ * takeover that resumes `resumeId`.
+ */
+export class IdempotencySession {
+  readonly ref: IdempotencyRef;
+  readonly fingerprint: string;
+  readonly #deps: IdempotencyDeps;
+  #held = false;
+  #completed = false;
+  #resumeId: string | null = null;
+
+  constructor(deps: IdempotencyDeps, ref: IdempotencyRef, fingerprint: string) {
+    assertIdempotencyKey(ref.key);
+    this.#deps = deps;
+    this.ref = ref;
+    this.fingerprint = fingerprint;
+  }
+
+  /** Whether this request holds the key (claimed and committed). */
+  get held(): boolean {
+    return this.#held;
+  }
+
+  /** Whether the response is stored. */
+  get completed(): boolean {
+    return this.#completed;
+  }
+
+  /** The resource a crashed first attempt reserved (after a takeover), to resume rather than re-create. */
+  get resumeId(): string | null {
+    return this.#resumeId;
+  }
+
+  #times(): { now: Date; expiresAt: Date } {
+    const nowMs = this.#deps.clock.now();
+    const retention = Math.max(this.#deps.retentionMs ?? KEY_RETENTION_MS, KEY_RETENTION_MS);
+    return { now: new Date(nowMs), expiresAt: new Date(nowMs + retention) };
+  }
+
+  /**
+   * Runs `fn` in one transaction that first claims the key (unless held already): the claim commits
+   * with `fn`'s writes or not at all. Throws `IdempotencyKeyTaken` (nothing written) when the key exists.
+   * On PostgreSQL a concurrent identical request waits on the unique index until this commits.
+   */
+  async inClaimTransaction<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+    if (this.#held) return this.#deps.db.transaction().execute(fn);
+    const { now, expiresAt } = this.#times();
+    const out = await this.#deps.db.transaction().execute(async (trx) => {
+      if (!(await repo.insertInFlight(trx, this.ref, this.fingerprint, now, expiresAt))) throw new IdempotencyKeyTaken();
+      return fn(trx);
+    });
+    this.#held = true;
+    return out;
+  }
+
+  /** The classic begin (after `IdempotencyKeyTaken`, or before any work). */
+  async begin(): Promise<BeginResult> {
+    const r = await beginIdempotent(this.#deps, this.ref, this.fingerprint);
+    if (r.kind === 'new') {
+      this.#held = true;
+      this.#resumeId = r.resourceId;
+    }
+    return r;
+  }
+
+  /** Records that the response was stored by the caller's own statement (in its last transaction). */
+  markCompleted(): void {
+    this.#completed = true;
+  }
+
+  /** Stores the response (once); false if the lock was lost. */
+  async complete(status: number, body: unknown): Promise<boolean> {
+    if (this.#completed || !this.#held) return false;
+    this.#completed = true;
+    return completeIdempotent(this.#deps, this.ref, status, body);
+  }
+
+  /** Replaces the response stored by `markCompleted`'s statement (it turned out stale). */
+  async replaceResponse(status: number, body: unknown): Promise<boolean> {
+    return repo.replaceResponse(this.#deps.db, this.ref, status, body);
+  }
+
+  /** Forgets the key (failure with an unknown outcome) so an identical retry runs again. */
+  async release(): Promise<boolean> {
+    if (!this.#held || this.#completed) return false;
+    this.#held = false;
+    return releaseIdempotent(this.#deps, this.ref);
+  }
+
+  /**
+   * A request refused before it claimed anything (invalid input): the key is stored completed with the
+   * refusal in one statement. False when the key exists; the caller then runs `begin()`.
+   */
+  async storeRefusal(status: number, body: unknown): Promise<boolean> {
+    if (this.#held) return this.complete(status, body);
+    const { now, expiresAt } = this.#times();
+    const ok = await repo.insertCompleted(this.#deps.db, this.ref, this.fingerprint, status, body, now, expiresAt);
+    if (ok) {
+      this.#held = true;
+      this.#completed = true;
+    }
+    return ok;
+  }
 }
 
 /** Deletes keys past their retention, in batches; returns how many went. */

@@ -1,7 +1,8 @@
 import type { Merchant } from '../../domain/merchant.ts';
 import { AppError } from '../../lib/errors.ts';
 import type { Lang } from '../../lib/error-messages.ts';
-import { insertDecision, type NewDecision } from '../../db/risk-decisions.ts';
+import type { NewDecision } from '../../db/risk-decisions.ts';
+import type { Db } from '../../db/merchants.ts';
 import type { PaymentRisk } from '../../db/risk-tables.ts';
 import type { RiskDecision } from '../../risk/index.ts';
 import type { ServiceContext } from '../context.ts';
@@ -9,9 +10,10 @@ import type { CreatePaymentParams } from '../payments/payment-input.ts';
 import { decisionRow, factsSnapshot, paymentRiskAfter, storeUnavailableDecision } from './decision-record.ts';
 
 /**
- * The pre-order decision, taken after input validation and before the reservation: one velocity
- * store call (read + record the attempt atomically) and no database read while the merchant's rule
- * set is cached. The decision row is written by the caller inside the reservation transaction.
+ * The pre-order decision, taken after input validation and the idempotency claim, before the
+ * reservation: one velocity store call (read + record the attempt atomically) and no database read
+ * while the merchant's rule set is cached. The decision row is written by the caller inside the
+ * reservation transaction (with the payment, or alone for a block).
  */
 export interface PreOrderRisk {
   decision: RiskDecision;
@@ -25,9 +27,11 @@ export async function preOrderRisk(
   merchant: Merchant,
   params: CreatePaymentParams,
   ids: { paymentId: string; outTradeNo: string },
+  /** The caller's transaction when inside one (PGlite: never the pool from inside a transaction). */
+  db: Db = ctx.db,
 ): Promise<PreOrderRisk | null> {
   if (!ctx.risk) return null;
-  const m = await ctx.risk.forMerchant(ctx.db, merchant.id);
+  const m = await ctx.risk.forMerchant(db, merchant.id);
   const now = new Date(ctx.clock.now());
   let decision: RiskDecision;
   let facts: Record<string, unknown>;
@@ -55,11 +59,10 @@ export async function preOrderRisk(
   return { decision, row, paymentRisk };
 }
 
-/** Stores a block decision (no payment row exists) and builds the 403 the merchant receives. */
-export async function refuseBlocked(ctx: ServiceContext, risk: PreOrderRisk, lang: Lang): Promise<never> {
-  await insertDecision(ctx.db, risk.row);
+/** The 403 the merchant receives for a block; the caller stores the decision (no payment row exists). */
+export function riskBlockedError(risk: PreOrderRisk, lang: Lang): AppError {
   const rules = risk.decision.fired.filter((r) => r.action === 'block');
-  throw new AppError('forbidden', 'risk_blocked', 'The payment was refused by risk control.', {
+  return new AppError('forbidden', 'risk_blocked', 'The payment was refused by risk control.', {
     decision_id: risk.row.id,
     reasons: rules.map((r) => ({ rule_id: r.rule_id, reason: r.reason[lang] })),
   });
