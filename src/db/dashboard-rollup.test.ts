@@ -333,3 +333,20 @@ describeEachDb('dashboard daily roll-up', (t) => {
     expect(await pendingDeltaCount(t.db)).toBe(0);
   });
 });
+
+describeEachDb('dashboard roll-up storage', (t) => {
+  it('the deltas heap does not grow across compactions (PGlite has no autovacuum)', async () => {
+    const m = await createTestMerchant(t.db);
+    const heap = async () => Number((await sql<{ s: string }>`SELECT pg_relation_size('payment_day_deltas') AS s`.execute(t.db)).rows[0]?.s);
+    const sizes: number[] = [];
+    for (let round = 0; round < 3; round++) {
+      await sql`INSERT INTO payments (id, merchant_id, out_trade_no, amount, description, status, payer_client_ip, expires_at)
+                SELECT 'pay_heap' || ${round} || 'x' || g, ${m.id}, 'order_heap' || ${round} || 'x' || g, 100, 'heap', 'created', '36.112.1.1', now()
+                  FROM generate_series(1, 5000) g`.execute(t.db);
+      expect(await pendingDeltaCount(t.db)).toBe(5000);
+      await compactDeltas(t.db);
+      sizes.push(await heap());
+    }
+    expect(sizes[2]).toBeLessThanOrEqual(sizes[0]!);
+  });
+});
