@@ -179,7 +179,7 @@ async function recentTraffic(db: Kysely<Database>, merchantId: string, tag: stri
   await sql`
     insert into payments (id, merchant_id, out_trade_no, amount, description, status, payer_client_ip, h5_type, expires_at, created_at, updated_at)
     select 'pay_recent' || ${tag} || lpad(g::text, 10, '0'), ${merchantId}, 'R' || ${tag} || lpad(g::text, 10, '0'),
-           100 + (g * 7919) % 99900, 'Recent order ' || g, 'created', '14.23.150.211', 'Wap',
+           100 + (g::bigint * 7919) % 99900, 'Recent order ' || g, 'created', '14.23.150.211', 'Wap',
            c.at + interval '2 hours', c.at, c.at
       from generate_series(1, ${orders}::int) g
      cross join lateral (select now() - ((g::bigint * 7919) % 3600) * interval '1 second' as at) c`.execute(db);

@@ -70,7 +70,7 @@ export async function seedPayments(
       select 'pay_seed' || ${tag} || lpad(g::text, 10, '0'),
              ${merchantId},
              'S' || ${tag} || lpad(g::text, 10, '0'),
-             100 + (g * 7919) % 99900,
+             100 + (g::bigint * 7919) % 99900,
              'Seed order ' || g,
              s.status,
              '14.23.150.211',
