@@ -17,10 +17,12 @@ export function notifyUrlFor(ctx: Pick<ServiceContext, 'publicUrl'>, merchantId:
 
 const isHttps = (u: string): boolean => u.startsWith('https://');
 const sandboxNotifyUrl = z.url({ protocol: /^https?$/ }).max(255);
+// Built once: zod compiles a schema on first use, so extending it per call would compile per order.
+const sandboxH5OrderSchema = h5OrderRequestSchema.extend({ notify_url: sandboxNotifyUrl });
 
 export async function sendH5Order(ctx: Pick<ServiceContext, 'mode'>, client: WechatPayClient, body: Omit<H5OrderRequest, 'appid' | 'mchid'>): Promise<H5OrderResponse> {
   if (isHttps(body.notify_url) || ctx.mode === 'live') return createH5Order(client, body);
-  const checked = checkInput(h5OrderRequestSchema.extend({ notify_url: sandboxNotifyUrl }), { ...body, appid: client.appid, mchid: client.mchid });
+  const checked = checkInput(sandboxH5OrderSchema, { ...body, appid: client.appid, mchid: client.mchid });
   return client.json({ method: 'POST', path: '/v3/pay/transactions/h5', body: checked }, h5OrderResponseSchema);
 }
 
