@@ -17,7 +17,7 @@ const querySchema = z.strictObject({
  * paid over a period (default: the last 7 days, at most 92), a daily series for the charts, and the
  * open reviews / alerts counts when those tables exist (null until the risk work creates them).
  * The figures come from the daily roll-up (`dailyAggregates`); `source: 'direct'` computes them from
- * `payments` alone — the reference the roll-up is checked against (tests, `anfu dashboard verify`).
+ * `payments` alone — the reference the roll-up is checked against (property test, console bench).
  */
 export async function dashboard(ctx: Pick<ServiceContext, 'db' | 'clock'>, scope: MerchantScope, query: unknown, opts: { source?: 'rollup' | 'direct' } = {}) {
   const q = parseOrThrow(querySchema, query);
