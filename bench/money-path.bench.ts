@@ -283,6 +283,8 @@ async function backends(): Promise<Backend[]> {
 interface CpuPerOrder {
   /** µs of CPU per order, by process; undefined where it could not be read. */
   gateway: number;
+  /** Of which in the kernel (sockets, fsync on PGlite). */
+  gatewaySystem: number;
   simulator: number | undefined;
   loadGenerator: number;
   database: number | undefined;
@@ -364,8 +366,10 @@ async function runBackend(b: Backend, simProcess: SimulatorProcess): Promise<Fig
     const calls0 = await wechatCalls(app);
     const profiler = await startProfile();
     const own0 = ownCpuUs();
+    const split0 = process.cpuUsage();
     const gwPhase = await load.send({ phase: 'gateway' });
     const own1 = ownCpuUs();
+    const split = process.cpuUsage(split0);
     await profiler?.stop(`money-path-gateway-${b.name.replace(/\W+/g, '-').toLowerCase()}`);
     // The follow-up sweep queries earlier orders meanwhile (first query 15 s after creation): their cost
     // is in the figures above, as it would be in production; this says how much of it there was.
@@ -392,6 +396,7 @@ async function runBackend(b: Backend, simProcess: SimulatorProcess): Promise<Fig
       simOrdersPerSec: simPhase.perSec,
       cpu: {
         gateway: (own1 - own0) / ORDERS,
+        gatewaySystem: split.system / ORDERS,
         simulator: per(gwSim0 !== undefined && gwSim1 !== undefined ? gwSim1 - gwSim0 : undefined),
         loadGenerator: gwPhase.cpuUs / ORDERS,
         database: per(dbUs),
@@ -431,7 +436,7 @@ function print(all: Figures[], signUs: number, cores: number): void {
       ['gateway-added p99 (ms)', f1(addedP99), `≤ ${GOALS.addedP99Ms}`, mark(Number.isFinite(addedP99) ? addedP99 <= GOALS.addedP99Ms : undefined)],
       ['orders/s through the gateway', f0(f.ordersPerSec), `≥ ${GOALS.ordersPerSec}`, mark(Number.isFinite(f.ordersPerSec) ? f.ordersPerSec >= GOALS.ordersPerSec : undefined)],
       ['orders/s straight to the simulator', f0(f.simOrdersPerSec), '', Number.isFinite(f.simOrdersPerSec) ? `ratio ${(f.ordersPerSec / f.simOrdersPerSec).toFixed(2)}` : ''],
-      ['CPU ms per order: gateway process', ms(c?.gateway), '', c ? `${f0(1e6 / c.gateway)} orders per gateway CPU-second` : ''],
+      ['CPU ms per order: gateway process', ms(c?.gateway), '', c ? `${f0(1e6 / c.gateway)} orders per gateway CPU-second; ${ms(c.gatewaySystem)} ms of it in the kernel` : ''],
       ['  other WeChat calls meanwhile (sweep)', f0(f.backgroundCalls), '', f.backgroundCalls ? `queries of earlier orders, in the CPU figures (${ORDERS} orders)` : ''],
       ['  simulator / load generator', `${ms(c?.simulator)} / ${ms(c?.loadGenerator)}`, '', f.simCpu ? `(simulator alone: ${ms(f.simCpu.simulator)} / ${ms(f.simCpu.loadGenerator)})` : ''],
       ['  PostgreSQL backends of the bench DB', c?.database !== undefined ? ms(c.database) : 'in gateway', '', ''],
