@@ -73,23 +73,28 @@ const isoDay = (day: number) => new Date(day * DAY_MS).toISOString().slice(0, 10
 /**
  * How a period [from, to) is read: whole Shanghai days from the roll-up (`days`, inclusive day numbers
  * since 1970-01-01), plus signed ranges of `payments` read directly. A period edge that cuts a day is
- * read directly when that part is at most half a day; otherwise the whole day comes from the roll-up and
- * the part outside the period is read directly and subtracted. So at most half a day of payments is read
- * at each edge, and none when the period starts and ends at Shanghai midnight.
+ * read directly, or the whole day comes from the roll-up and the part outside the period is read directly
+ * and subtracted — whichever reads less time. With `now`, time after it counts as nothing to read
+ * (payments are created at "now"), so "the last 7 days up to now" takes today from the roll-up and
+ * subtracts the empty rest of the day. Either way at most half a day of past payments is read at each
+ * edge, and none when the period starts and ends at Shanghai midnight. Both choices are exact.
  */
 export interface PeriodPlan {
   days: { first: number; last: number } | null;
   ranges: Array<{ from: Date; to: Date; sign: 1 | -1 }>;
 }
 
-export function planPeriod(from: Date, to: Date): PeriodPlan {
+export function planPeriod(from: Date, to: Date, now?: Date): PeriodPlan {
   const a = from.getTime();
   const b = to.getTime();
   const whole: number[] = [];
   const ranges: PeriodPlan['ranges'] = [];
   if (!(a < b)) return { days: null, ranges };
+  const horizon = now ? now.getTime() : Infinity;
+  /** How much past time [x, y) covers: what reading it directly costs. */
+  const cost = (x: number, y: number) => Math.max(0, Math.min(y, horizon) - x);
   const partial = (day: number, x: number, y: number) => {
-    if ((y - x) * 2 <= DAY_MS) {
+    if (cost(x, y) <= cost(shanghaiDayStart(day), x) + cost(y, shanghaiDayStart(day + 1))) {
       ranges.push({ from: new Date(x), to: new Date(y), sign: 1 });
       return;
     }
@@ -155,11 +160,12 @@ const directPart = (scope: Scope, from: Date, to: Date, sign: 1 | -1) => sql`
  * them): counts for the funnel created → cashier (an H5 URL was handed out: status left `created`) →
  * paid, and amounts in fen. Whole days come from the daily roll-up (compacted totals plus the deltas
  * not yet compacted, migration 0008), so a 90-day period reads about 90 × merchants rows, not every
- * payment; edges that cut a day are read from `payments` (see planPeriod). Everything is one statement,
- * so it is one snapshot: the result equals `dailyAggregatesDirect` exactly (property-tested).
+ * payment; edges that cut a day are read from `payments` (see planPeriod; `now` is only a cost hint).
+ * Everything is one statement, so one snapshot: the result equals `dailyAggregatesDirect` exactly
+ * (property-tested).
  */
-export async function dailyAggregates(db: Db, scope: Scope, from: Date, to: Date): Promise<DailyAggregates[]> {
-  const plan = planPeriod(from, to);
+export async function dailyAggregates(db: Db, scope: Scope, from: Date, to: Date, now?: Date): Promise<DailyAggregates[]> {
+  const plan = planPeriod(from, to, now);
   const parts = plan.ranges.map((r) => directPart(scope, r.from, r.to, r.sign));
   if (plan.days) {
     const lo = isoDay(plan.days.first);

@@ -21,7 +21,8 @@ const querySchema = z.strictObject({
  */
 export async function dashboard(ctx: Pick<ServiceContext, 'db' | 'clock'>, scope: MerchantScope, query: unknown, opts: { source?: 'rollup' | 'direct' } = {}) {
   const q = parseOrThrow(querySchema, query);
-  const to = q.to ? new Date(q.to) : new Date(ctx.clock.now());
+  const now = new Date(ctx.clock.now());
+  const to = q.to ? new Date(q.to) : now;
   const from = q.from ? new Date(q.from) : new Date(to.getTime() - 7 * 24 * 3600_000);
   if (!(from < to)) throw new AppError('invalid_input', 'invalid_period', '`from` must be before `to`.');
   if (to.getTime() - from.getTime() > MAX_PERIOD_MS) throw new AppError('invalid_input', 'period_too_long', 'The period may span at most 92 days.', { max_days: 92 });
@@ -31,7 +32,7 @@ export async function dashboard(ctx: Pick<ServiceContext, 'db' | 'clock'>, scope
     effective = [q.merchant_id];
   }
   const [days, openReviews, openAlerts] = await Promise.all([
-    (opts.source === 'direct' ? dailyAggregatesDirect : dailyAggregates)(ctx.db, effective, from, to),
+    opts.source === 'direct' ? dailyAggregatesDirect(ctx.db, effective, from, to) : dailyAggregates(ctx.db, effective, from, to, now),
     countOpenIfTableExists(ctx.db, 'risk_reviews', "status IN ('open', 'claimed')", effective),
     countOpenIfTableExists(ctx.db, 'alerts', "status IN ('open', 'acknowledged')", effective),
   ]);
