@@ -1,4 +1,4 @@
-import { beforeAll, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { describeEachDb } from '../../../test/helpers/db.ts';
 import { createTestMerchant } from '../../../test/helpers/merchant.ts';
 import { fixedClock } from '../../lib/clock.ts';
@@ -9,6 +9,8 @@ import {
   recordIdempotentResource,
   releaseIdempotent,
   requestFingerprint,
+  IdempotencyKeyTaken,
+  IdempotencySession,
   KEY_RETENTION_MS,
 } from './idempotency.ts';
 
@@ -108,6 +110,78 @@ describeEachDb('idempotency store', (t) => {
     await expect(beginIdempotent(deps(), ref(''), fpA)).rejects.toMatchObject({ code: 'invalid_idempotency_key' });
     await expect(beginIdempotent(deps(), ref('x'.repeat(256)), fpA)).rejects.toMatchObject({ code: 'invalid_idempotency_key' });
     await expect(beginIdempotent(deps(), ref('has space'), fpA)).rejects.toMatchObject({ code: 'invalid_idempotency_key' });
+  });
+
+  describe('IdempotencySession: the claim inside the caller\'s transaction', () => {
+    const session = (key: string, fp = fpA) => new IdempotencySession(deps(), ref(key), fp);
+    const keyRow = (key: string) => t.db.selectFrom('idempotency_keys').selectAll().where('merchant_id', '=', merchantId).where('key', '=', key).executeTakeFirst();
+    const marker = (key: string) => ({ merchant_id: merchantId, endpoint: 'test-marker', key, request_fingerprint: fpA, state: 'in_flight' as const, locked_at: new Date(clock.now()), created_at: new Date(clock.now()), expires_at: new Date(clock.now() + KEY_RETENTION_MS) });
+
+    it('commits the claim with the caller\'s writes; a second claim of the key writes nothing and begin() decides', async () => {
+      const key = freshKey();
+      const a = session(key);
+      await a.inClaimTransaction(async (trx) => {
+        await trx.insertInto('idempotency_keys').values(marker(key)).execute();
+      });
+      expect(a.held).toBe(true);
+      expect(await keyRow(key)).toMatchObject({ state: 'in_flight', request_fingerprint: fpA });
+
+      const b = session(key);
+      await expect(b.inClaimTransaction(async (trx) => void (await trx.insertInto('idempotency_keys').values(marker(`${key}-b`)).execute()))).rejects.toBeInstanceOf(IdempotencyKeyTaken);
+      expect(b.held).toBe(false);
+      expect(await t.db.selectFrom('idempotency_keys').select('key').where('key', '=', `${key}-b`).executeTakeFirst()).toBeUndefined();
+      expect(await b.begin()).toEqual({ kind: 'in_flight' });
+      expect(await session(key, fpB).begin()).toEqual({ kind: 'mismatch' });
+
+      expect(await a.complete(201, { id: 'pay_s' })).toBe(true);
+      expect(await a.complete(201, { id: 'again' })).toBe(false);
+      expect(await session(key).begin()).toEqual({ kind: 'replay', status: 201, body: { id: 'pay_s' } });
+    });
+
+    it('a failure inside the transaction rolls the claim back with everything else: the key is free again', async () => {
+      const key = freshKey();
+      const a = session(key);
+      await expect(
+        a.inClaimTransaction(async (trx) => {
+          await trx.insertInto('idempotency_keys').values(marker(key)).execute();
+          throw new Error('crash before commit');
+        }),
+      ).rejects.toThrow('crash before commit');
+      expect(a.held).toBe(false);
+      expect(await keyRow(key)).toBeUndefined();
+      expect(await t.db.selectFrom('idempotency_keys').select('key').where('endpoint', '=', 'test-marker').where('key', '=', key).executeTakeFirst()).toBeUndefined();
+      const retry = session(key);
+      await retry.inClaimTransaction(async () => undefined);
+      expect(retry.held).toBe(true);
+      expect(await retry.release()).toBe(true);
+      expect(await keyRow(key)).toBeUndefined();
+    });
+
+    it('stores a refusal before any claim in one insert, and replays it; a taken key is not overwritten', async () => {
+      const key = freshKey();
+      const a = session(key);
+      expect(await a.storeRefusal(400, { error: { code: 'invalid_request' } })).toBe(true);
+      expect(a.completed).toBe(true);
+      expect(await session(key).begin()).toEqual({ kind: 'replay', status: 400, body: { error: { code: 'invalid_request' } } });
+      expect(await session(key).storeRefusal(400, { error: { code: 'other' } })).toBe(false);
+      expect((await keyRow(key))!.response_body).toEqual({ error: { code: 'invalid_request' } });
+    });
+
+    it('a takeover after a stale lock holds the key and hands back the recorded resource', async () => {
+      const key = freshKey();
+      const a = session(key);
+      await a.inClaimTransaction(async (trx) => {
+        await recordIdempotentResource({ db: trx }, ref(key), 'pay_taken_over');
+      });
+      clock.advance(60_001);
+      const b = session(key);
+      await expect(b.inClaimTransaction(async () => undefined)).rejects.toBeInstanceOf(IdempotencyKeyTaken);
+      expect(await b.begin()).toEqual({ kind: 'new', recovered: true, resourceId: 'pay_taken_over' });
+      expect(b.held).toBe(true);
+      expect(b.resumeId).toBe('pay_taken_over');
+      // Held now: its next transaction does not claim again.
+      expect(await b.inClaimTransaction(async () => 'ran')).toBe('ran');
+    });
   });
 });
 
