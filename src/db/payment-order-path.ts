@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { CompiledQuery, sql } from 'kysely';
 import type { Db } from './merchants.ts';
 import type { NewPaymentRow, PaymentRow } from './payments.ts';
 import type { NewDecision } from './risk-decisions.ts';
@@ -85,44 +85,33 @@ export interface AcceptanceRecord {
  * payment meanwhile), and then neither the timeline nor the key changed. `completed` says whether the
  * key took the response (false when there is none, or the lock was lost to a takeover).
  */
+const RECORD_HEAD = `with u as (
+  update payments set status = 'pending', h5_url = $1, h5_url_expires_at = $2, updated_at = $3
+  where id = $4 and status = any($5::text[])
+  returning *
+), ev as (
+  insert into payment_events (payment_id, kind, data, created_at)
+  select u.id, $6::text, '{}'::jsonb, $3::timestamptz from u
+)`;
+// Static texts (nothing to build or compile per order): this statement runs once for every order.
+const RECORD_ONLY = `${RECORD_HEAD}
+select u.*, false as idempotency_completed from u`;
+const RECORD_AND_COMPLETE = `${RECORD_HEAD}, k as (
+  update idempotency_keys set state = 'completed', locked_at = null, response_status = $7, response_body = $8::jsonb
+  where merchant_id = $9 and endpoint = $10 and key = $11 and state = 'in_flight' and exists (select 1 from u)
+  returning 1
+)
+select u.*, exists (select 1 from k) as idempotency_completed from u`;
+
 export async function recordWechatAcceptance(db: Db, a: AcceptanceRecord): Promise<{ payment: PaymentRow; completed: boolean } | undefined> {
-  const q = db
-    .with('u', (w) =>
-      w
-        .updateTable('payments')
-        .set({ status: 'pending', h5_url: a.h5Url, h5_url_expires_at: a.h5UrlExpiresAt, updated_at: a.now })
-        .where('id', '=', a.paymentId)
-        .where('status', 'in', [...a.from])
-        .returningAll(),
-    )
-    .with('ev', (w) =>
-      w
-        .insertInto('payment_events')
-        .columns(['payment_id', 'kind', 'data', 'created_at'])
-        .expression((eb) => eb.selectFrom('u').select(['u.id', sql<string>`${a.eventKind}::text`.as('kind'), sql<string>`'{}'::jsonb`.as('data'), sql<Date>`${a.now}::timestamptz`.as('created_at')])),
-    );
+  const head = [a.h5Url, a.h5UrlExpiresAt, a.now, a.paymentId, [...a.from], a.eventKind];
   const c = a.complete;
-  if (!c) {
-    const row = await q.selectFrom('u').selectAll('u').executeTakeFirst();
-    return row ? { payment: row, completed: false } : undefined;
-  }
-  const withKey = q.with('k', (w) =>
-    w
-      .updateTable('idempotency_keys')
-      .set({ state: 'completed', locked_at: null, response_status: c.status, response_body: c.body })
-      .where('merchant_id', '=', c.ref.merchantId)
-      .where('endpoint', '=', c.ref.endpoint)
-      .where('key', '=', c.ref.key)
-      .where('state', '=', 'in_flight')
-      .where((eb) => eb.exists(eb.selectFrom('u').select('u.id')))
-      .returning('key'),
-  );
-  const row = await withKey
-    .selectFrom('u')
-    .selectAll('u')
-    .select((eb) => eb.exists(eb.selectFrom('k').select('k.key')).as('idempotency_completed'))
-    .executeTakeFirst();
+  const query = c
+    ? CompiledQuery.raw(RECORD_AND_COMPLETE, [...head, c.status, c.body, c.ref.merchantId, c.ref.endpoint, c.ref.key])
+    : CompiledQuery.raw(RECORD_ONLY, head);
+  const res = await db.executeQuery<PaymentRow & { idempotency_completed: boolean }>(query);
+  const row = res.rows[0];
   if (!row) return undefined;
   const { idempotency_completed, ...payment } = row;
-  return { payment, completed: Boolean(idempotency_completed) };
+  return { payment, completed: idempotency_completed === true };
 }
