@@ -89,6 +89,11 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     (await openDatabase(config.databaseUrl ? { databaseUrl: config.databaseUrl } : { dataDir: config.dataDir }));
   await migrateToLatest(database.db);
   const jobs = createJobs(database, overrides.jobs);
+  // pg-boss emits 'error' for a dropped idle connection or a failed maintenance run; without a
+  // listener Node would crash the process on the first one. It recovers by itself: log and go on.
+  // Only code and message: pg attaches its client (connection parameters, a password in them) to
+  // connection errors, deeper than any redaction path reaches.
+  jobs.on('error', (err: Error & { code?: string }) => logger.error({ error: { code: err.code, message: err.message } }, 'job queue error'));
   await startJobs(jobs, ALL_QUEUES);
   await jobs.createQueue(ALERT_NOTIFY_QUEUE);
   const metrics = createAppMetrics();
