@@ -1,3 +1,4 @@
+import { Writable } from 'node:stream';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../src/app.ts';
@@ -28,7 +29,7 @@ suite('job queue survives dropped PostgreSQL connections', () => {
     const withPassword = new URL(scratch.url);
     withPassword.password = PASSWORD;
     database = await openDatabase({ databaseUrl: withPassword.toString() });
-    const logger = createLogger({ level: 'error', destination: { write: (line: string) => void logged.push(line) } });
+    const logger = createLogger({ level: 'error', destination: new Writable({ write: (chunk, _enc, cb) => { logged.push(String(chunk)); cb(); } }) });
     app = await createApp(loadConfig({}, { port: 0, mode: 'sandbox', logLevel: 'error' }), { database, logger, workers: false });
   }, 60_000);
   afterAll(async () => {
