@@ -305,6 +305,8 @@ interface Figures {
   /** Other WeChat calls the gateway made during the throughput phase (the follow-up sweep's queries). */
   backgroundCalls?: number;
   notificationsPerSec?: number;
+  /** Notifications whose effect was applied, per second from the first send (money-path-notifications.ts). */
+  appliedPerSec?: number;
   insertsPerSec?: number;
   note?: string;
 }
@@ -443,6 +445,7 @@ function print(all: Figures[], signUs: number, cores: number): void {
       ['  all processes', ms(total), '', total ? `ceiling ${f0((cores * 1e6) / total)} orders/s on ${cores} cores` : ''],
       ['  simulator + load generator alone', ms(simOnly), '', simOnly ? `ceiling ${f0((cores * 1e6) / simOnly)} orders/s with a gateway costing 0` : ''],
       ['notifications/s (HTTP → durable → 200)', f0(f.notificationsPerSec), `≥ ${GOALS.notificationsPerSec}`, mark(f.notificationsPerSec !== undefined && Number.isFinite(f.notificationsPerSec) ? f.notificationsPerSec >= GOALS.notificationsPerSec : undefined)],
+      ['notifications applied/s (effect done, from 1st send)', f0(f.appliedPerSec), '', ''],
       ['bare INSERT/s (same DB, same concurrency)', f0(f.insertsPerSec), '', ''],
       ['notifications ÷ bare INSERT', share !== undefined ? `${(share * 100).toFixed(0)} %` : '—', `≥ ${GOALS.notificationShareOfInsert * 100} %`, mark(share !== undefined ? share >= GOALS.notificationShareOfInsert : undefined)],
     ];

@@ -23,7 +23,7 @@ export interface SweepOptions {
   notificationLeaseMs?: number;
   /** How far back stuck notifications are retried (default 3 days). */
   stuckNotificationLookbackMs?: number;
-  /** Inbox rows claimed per pass (default 200: a crash can leave a backlog of verified rows). */
+  /** Inbox rows claimed per pass (default 500: a crash can leave a backlog of verified rows). */
   notificationBatchSize?: number;
   batchSize?: number;
 }
@@ -61,7 +61,7 @@ export async function sweepOnce(ctx: ServiceContext, opts: SweepOptions = {}, pu
       new Date(now),
       new Date(now - (opts.stuckNotificationLookbackMs ?? 3 * 24 * 3600_000)),
       opts.notificationLeaseMs ?? 60_000,
-      opts.notificationBatchSize ?? 200,
+      opts.notificationBatchSize ?? 500,
     );
     for (const inboxId of ids) await ctx.jobs.send(QUEUES.notificationProcess, { inboxId }, { db: jobDbIn(trx), retryLimit: 0 });
     return ids.length;

@@ -43,9 +43,18 @@ export async function startWorkers(ctx: ServiceContext, opts: WorkerOptions): Pr
   await startWebhookDeliverWorker(ctx, { pollingIntervalSeconds: polling, ...opts.webhooks });
   await consume(ctx, QUEUES.paymentQuery, polling, paymentJob, (d) => runPaymentQuery(ctx, d));
   await consume(ctx, QUEUES.refundQuery, polling, refundJob, (d) => runRefundQuery(ctx, d));
-  await consume(ctx, QUEUES.notificationProcess, polling, inboxJob, async (d) => {
-    await reprocessNotification(ctx, opts.effects, d.inboxId);
-  });
+  // Up to a sweep's worth of inbox rows per fetch: after a crash, a backlog of verified rows must not
+  // trickle through at a handful per polling interval.
+  await consume(
+    ctx,
+    QUEUES.notificationProcess,
+    polling,
+    inboxJob,
+    async (d) => {
+      await reprocessNotification(ctx, opts.effects, d.inboxId);
+    },
+    50,
+  );
 
   const sweepMs = opts.sweepIntervalMs ?? 5_000;
   const purgeMs = opts.purgeIntervalMs ?? 3600_000;
@@ -86,8 +95,8 @@ export async function startWorkers(ctx: ServiceContext, opts: WorkerOptions): Pr
   };
 }
 
-async function consume<T>(ctx: ServiceContext, queue: string, polling: number, schema: z.ZodType<T>, run: (data: T) => Promise<unknown>): Promise<void> {
-  await ctx.jobs.work<Record<string, unknown>>(queue, { batchSize: 4, pollingIntervalSeconds: polling }, async (jobs) => {
+async function consume<T>(ctx: ServiceContext, queue: string, polling: number, schema: z.ZodType<T>, run: (data: T) => Promise<unknown>, batchSize = 4): Promise<void> {
+  await ctx.jobs.work<Record<string, unknown>>(queue, { batchSize, pollingIntervalSeconds: polling }, async (jobs) => {
     await Promise.all(
       jobs.map(async (j) => {
         const parsed = schema.safeParse(j.data);

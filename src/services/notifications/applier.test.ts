@@ -71,4 +71,26 @@ describe('BackgroundApplier', () => {
     expect(g.started).toEqual([1]);
     expect(a.enqueue(4)).toBe(false);
   });
+
+  it('reads a dynamic concurrency limit before each start, and wake() starts more once it rises', async () => {
+    const g = gated();
+    let limit = 1;
+    const a = new BackgroundApplier<number>({ apply: g.apply, concurrency: () => limit });
+    [1, 2, 3, 4].forEach((i) => a.enqueue(i));
+    expect(g.started).toEqual([1]);
+    limit = 3;
+    a.wake();
+    expect(g.started).toEqual([1, 2, 3]);
+    limit = 1;
+    g.gates.get(1)!();
+    await tick();
+    // Two still running, limit 1: no new start until they drop below it.
+    expect(g.started).toEqual([1, 2, 3]);
+    g.gates.get(2)!();
+    g.gates.get(3)!();
+    await tick();
+    expect(g.started).toEqual([1, 2, 3, 4]);
+    g.gates.get(4)!();
+    await a.idle();
+  });
 });

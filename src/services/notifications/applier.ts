@@ -7,8 +7,12 @@
  */
 export interface ApplierOptions<T> {
   apply(item: T): Promise<void>;
-  /** Effects applied at once (default 2). */
-  concurrency?: number;
+  /**
+   * Effects applied at once (default 2), or a function read before each start — the inbox lowers it
+   * while requests wait for their INSERT, so answering WeChat keeps priority over applying (a lower
+   * limit only delays starts; nothing running is interrupted). Call `wake()` when it may have risen.
+   */
+  concurrency?: number | (() => number);
   /** Items held in memory at most; beyond that they are left to the sweep (default 10,000). */
   maxQueued?: number;
   /** Called with an error `apply` threw (the item is not retried here). */
@@ -17,7 +21,7 @@ export interface ApplierOptions<T> {
 
 export class BackgroundApplier<T> {
   readonly #apply: (item: T) => Promise<void>;
-  readonly #concurrency: number;
+  readonly #concurrency: () => number;
   readonly #maxQueued: number;
   readonly #onError: (err: unknown, item: T) => void;
   #queue: T[] = [];
@@ -29,7 +33,8 @@ export class BackgroundApplier<T> {
 
   constructor(opts: ApplierOptions<T>) {
     this.#apply = opts.apply;
-    this.#concurrency = Math.max(1, Math.floor(opts.concurrency ?? 2));
+    const c = opts.concurrency ?? 2;
+    this.#concurrency = typeof c === 'function' ? () => Math.max(1, Math.floor(c())) : () => Math.max(1, Math.floor(c));
     this.#maxQueued = Math.max(0, Math.floor(opts.maxQueued ?? 10_000));
     this.#onError = opts.onError ?? (() => undefined);
   }
@@ -49,6 +54,11 @@ export class BackgroundApplier<T> {
     return true;
   }
 
+  /** Starts queued effects up to the current concurrency limit (after the limit rose). */
+  wake(): void {
+    this.#pump();
+  }
+
   /** Resolves once the queue is empty and nothing is being applied (tests, bench). */
   idle(): Promise<void> {
     if (this.#active === 0 && this.#queue.length === this.#head) return Promise.resolve();
@@ -64,7 +74,9 @@ export class BackgroundApplier<T> {
   }
 
   #pump(): void {
-    while (!this.#stopped && this.#active < this.#concurrency && this.#head < this.#queue.length) {
+    if (this.#stopped || this.#head >= this.#queue.length) return;
+    const limit = this.#concurrency();
+    while (this.#active < limit && this.#head < this.#queue.length) {
       const item = this.#queue[this.#head]!;
       this.#queue[this.#head++] = undefined as T;
       if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {

@@ -65,13 +65,20 @@ export interface InboxOptions {
   maxConcurrentBatches?: number;
   /** Verified notifications waiting for an INSERT at most; beyond that 503 FAIL at once (default 5,000). */
   maxWaiting?: number;
-  /** Effects applied at once in the background (default 2). */
+  /** Effects applied at once in the background (default 4)… */
   applyConcurrency?: number;
+  /** …and while notifications are being received (answering WeChat first; default 1)… */
+  applyConcurrencyWhileBusy?: number;
+  /** …with this pause after each effect (default 25 ms): on PGlite the effects share the one thread and connection. */
+  applyPauseWhileBusyMs?: number;
   /** Effects queued in memory at most (default 10,000); the rest wait for the sweep. */
   maxQueued?: number;
   /** How long a `verified` row is left to this process's applier before the sweep may take it (default 15 s). */
   verifiedGraceMs?: number;
 }
+
+/** Ingestion counts as active while a request is in the inbox and this long after the last one (the applier then runs at its busy concurrency). */
+const INGEST_QUIET_MS = 250;
 
 const merchantIdSchema = z.string().regex(/^mer_[A-Za-z0-9]{1,64}$/);
 
@@ -109,12 +116,19 @@ export class NotificationInbox {
     this.#batches = new GroupCommit({
       flush: (rows) => insertVerifiedNotifications(ctx.db, rows),
       maxBatch: opts.maxBatch ?? 256,
-      maxConcurrent: opts.maxConcurrentBatches ?? 2,
+      maxConcurrent: opts.maxConcurrentBatches ?? 4,
       maxWaiting: opts.maxWaiting ?? 5_000,
     });
+    const idleConcurrency = opts.applyConcurrency ?? 4;
+    const busyConcurrency = Math.min(idleConcurrency, opts.applyConcurrencyWhileBusy ?? 1);
+    const busyPauseMs = opts.applyPauseWhileBusyMs ?? 25;
     this.#applier = new BackgroundApplier<VerifiedItem>({
-      apply: async (item) => void (await applyVerifiedNotification(ctx, this.#effects, item)),
-      concurrency: opts.applyConcurrency ?? 2,
+      apply: async (item) => {
+        await applyVerifiedNotification(ctx, this.#effects, item);
+        // Under load, leave the next turn to the requests (the slot stays taken meanwhile).
+        if (busyPauseMs > 0 && this.#ingesting()) await new Promise((r) => setTimeout(r, busyPauseMs));
+      },
+      concurrency: () => (this.#ingesting() ? busyConcurrency : idleConcurrency),
       maxQueued: opts.maxQueued ?? 10_000,
       // The row stays `verified`; the sweep re-processes it when its next_attempt_at comes.
       onError: (err, item) => ctx.logger.error({ err, inboxId: item.inboxId }, 'applying a notification failed; the sweep will retry it'),
@@ -122,6 +136,17 @@ export class NotificationInbox {
   }
 
   async ingest(input: IngestInput): Promise<IngestResult> {
+    this.#inProgress++;
+    try {
+      return await this.#ingest(input);
+    } finally {
+      this.#inProgress--;
+      this.#lastEndedAt = performance.now();
+      this.#wakeApplierWhenQuiet();
+    }
+  }
+
+  async #ingest(input: IngestInput): Promise<IngestResult> {
     const ctx = this.#ctx;
     if (!merchantIdSchema.safeParse(input.merchantId).success) return { outcome: 'unknown_merchant' };
     let parser: NotificationParser;
@@ -157,8 +182,36 @@ export class NotificationInbox {
       ctx.logger.error({ err, merchantId: input.merchantId }, 'could not store a verified notification; answering FAIL');
       return { outcome: 'not_stored' };
     }
-    this.#applier.enqueue({ inboxId, merchantId: input.merchantId, event });
+    if (!this.#applier.enqueue({ inboxId, merchantId: input.merchantId, event })) this.#noteLeftToSweep();
     return { outcome: 'accepted', inboxId };
+  }
+
+  #inProgress = 0;
+  #lastEndedAt = Number.NEGATIVE_INFINITY;
+  #wakeTimer: NodeJS.Timeout | undefined;
+
+  /** Notifications are being received (or were a moment ago: under load the next one is already on its way). */
+  #ingesting(): boolean {
+    return this.#inProgress > 0 || performance.now() - this.#lastEndedAt < INGEST_QUIET_MS;
+  }
+
+  /** Once ingestion goes quiet, let the applier run at full concurrency again. */
+  #wakeApplierWhenQuiet(): void {
+    if (this.#wakeTimer) return;
+    this.#wakeTimer = setTimeout(() => {
+      this.#wakeTimer = undefined;
+      if (this.#ingesting()) this.#wakeApplierWhenQuiet();
+      else this.#applier.wake();
+    }, INGEST_QUIET_MS);
+    this.#wakeTimer.unref?.();
+  }
+
+  #lastLeftLog = 0;
+  #noteLeftToSweep(): void {
+    const now = Date.now();
+    if (now - this.#lastLeftLog < 10_000) return;
+    this.#lastLeftLog = now;
+    this.#ctx.logger.warn({ leftToSweep: this.#applier.stats.dropped }, 'background applier queue full: verified notifications left for the sweep');
   }
 
   /** Resolves once every stored notification queued here has been applied (tests, bench). */
@@ -175,6 +228,7 @@ export class NotificationInbox {
 
   /** Shutdown: pending INSERTs finish; effects being applied finish; queued ones are left to the sweep. */
   async close(): Promise<void> {
+    clearTimeout(this.#wakeTimer);
     await this.#batches.settled();
     await this.#applier.stop();
   }
