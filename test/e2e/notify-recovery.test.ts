@@ -162,6 +162,18 @@ describeEachDb('notification inbox recovery', (t) => {
     expect((await rowsOf(poisoned.body)).map((r) => r.status)).toEqual(['applied']);
   });
 
+  it('sheds load beyond the insert queue: FAIL at once, nothing stored, nothing applied', async () => {
+    const full = await customRoute({ inbox: { maxWaiting: 0 } });
+    const p = await pendingPayment(t.db, merchant.id);
+    const n = signedNotification(wx, { resource: successTransaction(merchant, p) });
+    const res = await full.post(n);
+    expect(res.statusCode).toBe(503);
+    expect(res.json()).toEqual({ code: 'FAIL', message: '失败' });
+    await full.server.close();
+    expect(await rowsOf(n.body)).toEqual([]);
+    expect((await findPayment(t.db, merchant.id, p.id))?.status).toBe('pending');
+  });
+
   it('answers FAIL before the deadline when the database is slow; the late insert is applied and the resend is a duplicate', async () => {
     let release: () => void = () => undefined;
     const gate = new Promise<void>((r) => {

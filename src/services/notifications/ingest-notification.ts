@@ -19,7 +19,7 @@ import type { NotificationEvent, NotificationParser } from '../../wechatpay/noti
 import type { ServiceContext } from '../context.ts';
 import type { EffectOutcome, NotificationEffects } from './effects.ts';
 import { requestActiveQuery, requestPaymentQuery } from './active-query.ts';
-import { GroupCommit } from './group-commit.ts';
+import { GroupCommit, GroupCommitFullError } from './group-commit.ts';
 import { BackgroundApplier } from './applier.ts';
 
 /**
@@ -179,7 +179,9 @@ export class NotificationInbox {
     try {
       inboxId = await this.#batches.submit({ ...raw, eventType: event.event_type, nextAttemptAt: new Date(receivedAt.getTime() + this.#graceMs) });
     } catch (err) {
-      ctx.logger.error({ err, merchantId: input.merchantId }, 'could not store a verified notification; answering FAIL');
+      // Shedding load is expected under a flood (WeChat resends): counted, logged at most every 10 s.
+      if (err instanceof GroupCommitFullError) this.#noteShed();
+      else ctx.logger.error({ err, merchantId: input.merchantId }, 'could not store a verified notification; answering FAIL');
       return { outcome: 'not_stored' };
     }
     if (!this.#applier.enqueue({ inboxId, merchantId: input.merchantId, event })) this.#noteLeftToSweep();
@@ -204,6 +206,16 @@ export class NotificationInbox {
       else this.#applier.wake();
     }, INGEST_QUIET_MS);
     this.#wakeTimer.unref?.();
+  }
+
+  #shed = 0;
+  #lastShedLog = 0;
+  #noteShed(): void {
+    this.#shed++;
+    const now = Date.now();
+    if (now - this.#lastShedLog < 10_000) return;
+    this.#lastShedLog = now;
+    this.#ctx.logger.warn({ shed: this.#shed }, 'too many notifications waiting for their INSERT: answering FAIL (WeChat resends)');
   }
 
   #lastLeftLog = 0;
