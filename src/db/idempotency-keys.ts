@@ -1,4 +1,4 @@
-import { sql, type Selectable } from 'kysely';
+import { CompiledQuery, sql, type Selectable } from 'kysely';
 import type { IdempotencyKeysTable } from './schema.ts';
 import type { Db } from './merchants.ts';
 
@@ -17,14 +17,18 @@ export interface KeyRef {
 
 const byRef = (r: KeyRef) => ({ merchant_id: r.merchantId, endpoint: r.endpoint, key: r.key });
 
-/** Claims a fresh key; undefined when the row already exists. */
-export async function insertInFlight(db: Db, r: KeyRef, fingerprint: string, now: Date, expiresAt: Date): Promise<IdempotencyRow | undefined> {
-  return db
-    .insertInto('idempotency_keys')
-    .values({ ...byRef(r), request_fingerprint: fingerprint, state: 'in_flight', locked_at: now, created_at: now, expires_at: expiresAt })
-    .onConflict((oc) => oc.columns(['merchant_id', 'endpoint', 'key']).doNothing())
-    .returningAll()
-    .executeTakeFirst();
+/**
+ * Claims a fresh key; false when the row already exists. A static SQL text (nothing to build or
+ * compile per request: this statement runs once for every order), returning no row data to parse.
+ */
+const INSERT_IN_FLIGHT = `insert into idempotency_keys (merchant_id, endpoint, key, request_fingerprint, state, locked_at, created_at, expires_at)
+values ($1, $2, $3, $4, 'in_flight', $5, $5, $6)
+on conflict (merchant_id, endpoint, key) do nothing
+returning 1 as claimed`;
+
+export async function insertInFlight(db: Db, r: KeyRef, fingerprint: string, now: Date, expiresAt: Date): Promise<boolean> {
+  const res = await db.executeQuery(CompiledQuery.raw(INSERT_IN_FLIGHT, [r.merchantId, r.endpoint, r.key, fingerprint, now, expiresAt]));
+  return res.rows.length > 0;
 }
 
 /**
