@@ -8,6 +8,7 @@ import * as m0006 from './0006_remote_signer.ts';
 import * as m0007 from './0007_dashboard_index.ts';
 import * as m0008 from './0008_dashboard_rollup.ts';
 import * as m0009 from './0009_notification_retry.ts';
+import * as m0010 from './0010_drop_redundant_transaction_id_index.ts';
 
 /**
  * Every migration, by name. Names sort in the order they run (`0001_…`, `0002_…`); add new files here.
@@ -23,4 +24,5 @@ export const migrations: Record<string, Migration> = {
   '0007_dashboard_index': m0007,
   '0008_dashboard_rollup': m0008,
   '0009_notification_retry': m0009,
+  '0010_drop_redundant_transaction_id_index': m0010,
 };
