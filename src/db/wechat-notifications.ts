@@ -15,6 +15,11 @@ export const NOTIFICATION_ID_CONSTRAINT = 'wechat_notifications_notification_id_
 /** A `received` row is due for a re-process job this long after it was stored (or last claimed). */
 export const RECEIVED_RETRY_AFTER_MS = 60_000;
 
+/** The columns every inbox row starts with: the exact bytes WeChat sent, and when. */
+function rawColumns(n: { merchantId: string; rawHeaders: Record<string, string>; rawBody: string; receivedAt: Date }) {
+  return { merchant_id: n.merchantId, raw_headers: JSON.stringify(n.rawHeaders), raw_body: n.rawBody, received_at: n.receivedAt };
+}
+
 /**
  * Stores a notification whose verification could not be completed (an error of ours, not WeChat's):
  * `received`, due for a re-process job a minute later. Also how tests stage a row a crash left behind.
@@ -26,10 +31,7 @@ export async function insertReceivedNotification(
   const row = await db
     .insertInto('wechat_notifications')
     .values({
-      merchant_id: n.merchantId,
-      raw_headers: JSON.stringify(n.rawHeaders),
-      raw_body: n.rawBody,
-      received_at: n.receivedAt,
+      ...rawColumns(n),
       next_attempt_at: n.nextAttemptAt ?? new Date(n.receivedAt.getTime() + RECEIVED_RETRY_AFTER_MS),
     })
     .returning('id')
@@ -45,10 +47,7 @@ export async function insertRejectedNotification(
   const row = await db
     .insertInto('wechat_notifications')
     .values({
-      merchant_id: n.merchantId,
-      raw_headers: JSON.stringify(n.rawHeaders),
-      raw_body: n.rawBody,
-      received_at: n.receivedAt,
+      ...rawColumns(n),
       status: 'rejected',
       error: n.error,
       processed_at: n.receivedAt,

@@ -61,7 +61,7 @@ export interface InboxOptions {
   effects: NotificationEffects;
   /** Rows per INSERT at most (default 256). */
   maxBatch?: number;
-  /** INSERTs in flight at once (default 2). */
+  /** INSERTs in flight at once (default 4). */
   maxConcurrentBatches?: number;
   /** Verified notifications waiting for an INSERT at most; beyond that 503 FAIL at once (default 5,000). */
   maxWaiting?: number;
