@@ -55,7 +55,12 @@ export async function measure(contenders: Contender[], opts = harnessOptions()):
   for (const c of contenders) await timeFor(c.op, opts.warmupMs);
   const rounds = contenders.map(() => [] as number[]);
   for (let r = 0; r < opts.rounds; r++) {
-    for (let i = 0; i < contenders.length; i++) rounds[i]!.push(await timeFor(contenders[i]!.op, opts.roundMs));
+    // The order rotates each round: a contender that leaves garbage behind (the peer SDK allocates
+    // far more) would otherwise always hand its GC debt to the same neighbour.
+    for (let j = 0; j < contenders.length; j++) {
+      const i = (j + r) % contenders.length;
+      rounds[i]!.push(await timeFor(contenders[i]!.op, opts.roundMs));
+    }
   }
   return contenders.map((c, i) => ({ name: c.name, opsPerSec: median(rounds[i]!), rounds: rounds[i]! }));
 }
