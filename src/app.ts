@@ -108,6 +108,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     redisPseudonymiser: async () => (await blindIndexer(ctx, database.db)).pseudonymiser(RISK_VELOCITY_PSEUDONYM),
     clock,
     logger,
+    onDecision: (d, seconds) => metrics.observeRiskDecision(d, seconds),
     ...overrides.risk,
   });
 

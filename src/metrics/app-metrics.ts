@@ -1,4 +1,5 @@
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { RiskDecision } from '../risk/decide.ts';
 import { endpointLabel } from './endpoint-label.ts';
 
 /**
@@ -10,12 +11,19 @@ import { endpointLabel } from './endpoint-label.ts';
 export interface AppMetrics {
   registry: Registry;
   wechatCallDuration: Histogram<'endpoint' | 'status'>;
-  /** For the risk engine: `metrics.riskDecisions.inc({ rule, action })` per rule that fired, and rule="none" for a clean allow. */
+  /** Risk decisions by rule: see `observeRiskDecision`. */
   riskDecisions: Counter<'rule' | 'action'>;
-  /** For the risk engine: the decision latency. */
+  /** The time to take one risk decision (velocity store call, facts, rules), by the action decided. */
   riskDecisionDuration: Histogram<'action'>;
   alertNotifications: Counter<'channel' | 'outcome'>;
   observeWechatCall(call: { endpoint: string; status: number | string; durationMs: number }): void;
+  /**
+   * One risk decision (pre-order or post-payment): +1 per active rule that fired, labelled with the
+   * action decided (`allow`, `review`, `block`); +1 per shadow rule that fired with action `shadow`
+   * (recorded, never acting); rule `none` when no active rule fired. The duration is observed when
+   * known (a decision taken without the velocity store has none).
+   */
+  observeRiskDecision(decision: Pick<RiskDecision, 'action' | 'fired' | 'shadow_fired'>, durationSeconds?: number): void;
 }
 
 export function createAppMetrics(opts: { defaultMetrics?: boolean } = {}): AppMetrics {
@@ -55,6 +63,12 @@ export function createAppMetrics(opts: { defaultMetrics?: boolean } = {}): AppMe
     alertNotifications,
     observeWechatCall(call) {
       wechatCallDuration.observe({ endpoint: endpointLabel(call.endpoint), status: String(call.status) }, call.durationMs / 1000);
+    },
+    observeRiskDecision(decision, durationSeconds) {
+      if (decision.fired.length === 0) riskDecisions.inc({ rule: 'none', action: decision.action });
+      for (const r of decision.fired) riskDecisions.inc({ rule: r.rule_id, action: decision.action });
+      for (const r of decision.shadow_fired) riskDecisions.inc({ rule: r.rule_id, action: 'shadow' });
+      if (durationSeconds !== undefined) riskDecisionDuration.observe({ action: decision.action }, durationSeconds);
     },
   };
 }

@@ -33,8 +33,30 @@ describeEachDb('GET /metrics', (t) => {
     expect(text).toMatch(/anfu_wechat_notifications_total\{outcome="applied",reason=""\} 1/);
     expect(text).toMatch(/anfu_queue_depth\{queue="webhook-deliver"\} -?\d+/);
     expect(text).toMatch(/anfu_alerts_active\{severity="critical",status="open"\} \d+/);
-    expect(text).toContain('anfu_risk_decisions_total');
+    // One clean allow before the WeChat call and one after payment, each timed.
+    expect(text).toMatch(/anfu_risk_decisions_total\{rule="none",action="allow"\} 2/);
+    expect(text).toMatch(/anfu_risk_decision_duration_seconds_count\{action="allow"\} 2/);
     expect(text).toContain('anfu_process_cpu_seconds_total');
+  }, 60_000);
+
+  it('counts risk decisions by the rule that fired and the action taken, shadow rules apart', async () => {
+    // The default rules: from the 6th attempt in a minute one IP is reviewed, from the 11th blocked.
+    // A fresh device each time keeps the device rules quiet; the shadow rule sees 5+ devices behind the IP.
+    const statuses: number[] = [];
+    for (let i = 0; i < 11; i++) {
+      const r = await gw.api('POST', '/v1/payments', {
+        idempotencyKey: `burst-${i}`,
+        body: { amount: 100, description: 'burst', payer_client_ip: '36.112.99.1', device_id: `dev-metrics-${i}` },
+      });
+      statuses.push(r.status);
+    }
+    expect(statuses).toEqual([...Array(10).fill(201), 403]);
+    const text = await (await fetch(`${gw.baseUrl}/metrics`)).text();
+    expect(text).toMatch(/anfu_risk_decisions_total\{rule="ip-burst-review",action="review"\} 5/);
+    expect(text).toMatch(/anfu_risk_decisions_total\{rule="ip-burst-block",action="block"\} 1/);
+    expect(text).toMatch(/anfu_risk_decisions_total\{rule="ip-burst-review",action="block"\} 1/);
+    expect(text).toMatch(/anfu_risk_decisions_total\{rule="ip-many-devices",action="shadow"\} 6/);
+    expect(text).toMatch(/anfu_risk_decision_duration_seconds_count\{action="block"\} 1/);
   }, 60_000);
 
   it('refuses /metrics in live mode without a configured token or with a wrong one, and serves it with the right one', async () => {

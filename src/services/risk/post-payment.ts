@@ -41,6 +41,7 @@ export async function decidePostPayment(ctx: Ctx, tx: Transaction<Database>, pay
     if (!(e instanceof AppError) || (e.code !== 'risk_store_unavailable' && e.code !== 'risk_input_invalid')) throw e;
     ctx.logger.warn({ paymentId: payment.id, code: e.code }, 'post-payment risk decision without facts; payment held for review');
     decision = storeUnavailableDecision(m.ruleSet.version);
+    ctx.risk.observe(decision);
     facts = { phase: 'post_payment', amount: Number(payment.amount), velocity_store: 'unavailable' };
   }
   const row = decisionRow(decision, facts, {

@@ -52,6 +52,7 @@ export async function preOrderRisk(
     if (!(e instanceof AppError && e.code === 'risk_store_unavailable')) throw e;
     ctx.logger.warn({ merchantId: merchant.id }, 'velocity store unavailable; order flagged for review');
     decision = storeUnavailableDecision(m.ruleSet.version);
+    ctx.risk.observe(decision);
     facts = { phase: 'pre_order', amount: params.amount, velocity_store: 'unavailable' };
   }
   const row = decisionRow(decision, facts, { ...ids, merchantId: merchant.id, phase: 'pre_order', ruleSetId: m.ruleSetId, now });

@@ -15,6 +15,7 @@ import {
   type PaymentOutcome,
   type PaymentRiskInputRaw,
   type RiskAssessment,
+  type RiskDecision,
   type VelocityStore,
 } from '../../risk/index.ts';
 
@@ -29,7 +30,11 @@ export interface RiskControlOptions {
   clock: Clock;
   logger: Logger;
   cacheTtlMs?: number;
+  /** Told of every decision taken (Prometheus `anfu_risk_decisions_total`); seconds absent when not timed. */
+  onDecision?: DecisionObserver;
 }
+
+export type DecisionObserver = (decision: RiskDecision, durationSeconds?: number) => void;
 
 export interface MerchantRisk {
   ruleSetId: string | null;
@@ -59,6 +64,7 @@ export class RiskControl {
   readonly #clock: Clock;
   readonly #logger: Logger;
   readonly #ttl: number;
+  readonly #onDecision: DecisionObserver | undefined;
   readonly #cache = new Map<string, CacheEntry>();
   #generation = 0;
 
@@ -67,6 +73,27 @@ export class RiskControl {
     this.#clock = o.clock;
     this.#logger = o.logger;
     this.#ttl = o.cacheTtlMs ?? 5_000;
+    this.#onDecision = o.onDecision;
+  }
+
+  /**
+   * Reports a decision to the observer (metrics). The assess methods call it themselves; callers
+   * report the decisions they take without the engine (velocity store unavailable). An observer
+   * failure never fails the decision.
+   */
+  observe(decision: RiskDecision, durationSeconds?: number): void {
+    try {
+      this.#onDecision?.(decision, durationSeconds);
+    } catch (err) {
+      this.#logger.warn({ err }, 'risk decision observer failed');
+    }
+  }
+
+  async #timed(run: () => Promise<RiskAssessment>): Promise<RiskAssessment> {
+    const started = performance.now();
+    const a = await run();
+    this.observe(a.decision, (performance.now() - started) / 1000);
+    return a;
   }
 
   /** After a publish or a list change: every merchant reloads on its next decision. */
@@ -122,11 +149,11 @@ export class RiskControl {
   }
 
   async assessPreOrder(m: MerchantRisk, input: PaymentRiskInputRaw): Promise<RiskAssessment> {
-    return m.engine.assessPreOrder(m.ruleSet, input);
+    return this.#timed(() => m.engine.assessPreOrder(m.ruleSet, input));
   }
 
   async assessPostPayment(m: MerchantRisk, input: PaymentRiskInputRaw): Promise<RiskAssessment> {
-    return m.engine.assessPostPayment(m.ruleSet, input);
+    return this.#timed(() => m.engine.assessPostPayment(m.ruleSet, input));
   }
 
   /**

@@ -5,7 +5,7 @@ import type { Logger } from '../../lib/logger.ts';
 import type { Database } from '../../db/schema.ts';
 import { seedGlobalRuleSet } from '../../db/risk-rule-sets.ts';
 import { DEFAULT_RULE_SET, MemoryVelocityStore, RedisVelocityStore, type VelocityStore } from '../../risk/index.ts';
-import { RiskControl } from './risk-control.ts';
+import { RiskControl, type DecisionObserver } from './risk-control.ts';
 
 /**
  * Builds risk control at start-up: seeds the documented default rule set as the published global
@@ -29,6 +29,8 @@ export interface RiskSetupOptions {
   /** Tests: a prepared store. */
   store?: VelocityStore;
   cacheTtlMs?: number;
+  /** Told of every decision (metrics). */
+  onDecision?: DecisionObserver;
 }
 
 export async function startRiskControl(db: Kysely<Database>, o: RiskSetupOptions): Promise<RiskControl> {
@@ -44,5 +46,11 @@ export async function startRiskControl(db: Kysely<Database>, o: RiskSetupOptions
         })
       : new MemoryVelocityStore());
   o.logger.info({ store: store.kind }, 'risk velocity store ready');
-  return new RiskControl({ store, clock: o.clock, logger: o.logger, ...(o.cacheTtlMs !== undefined ? { cacheTtlMs: o.cacheTtlMs } : {}) });
+  return new RiskControl({
+    store,
+    clock: o.clock,
+    logger: o.logger,
+    ...(o.cacheTtlMs !== undefined ? { cacheTtlMs: o.cacheTtlMs } : {}),
+    ...(o.onDecision ? { onDecision: o.onDecision } : {}),
+  });
 }
