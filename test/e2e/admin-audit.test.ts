@@ -67,6 +67,32 @@ describeEachDb('admin API audit log', (t) => {
     expect(keys.body.data.map((e: { actor: string }) => e.actor).sort()).toEqual([`operator:${owner.id}`, 'system:anfu']);
   });
 
+  it('audits a console refund, an H5 domain change, a webhook endpoint change and the head export exactly once each, as the operator', async () => {
+    const pay = await gw.api('POST', '/v1/payments', { body: { amount: 300, description: 'audit refund', payer_client_ip: '36.112.10.8' }, idempotencyKey: 'audit-kinds-1' });
+    expect(pay.status).toBe(201);
+    expect((await gw.simPay(pay.body.out_trade_no)).status).toBe(200);
+    expect((await admin.call(owner.b, 'POST', `/admin/api/payments/${pay.body.id}/query`, {})).body.payment.status).toBe('succeeded');
+    const refund = await admin.call(owner.b, 'POST', `/admin/api/payments/${pay.body.id}/refunds`, { amount: 100 });
+    expect(refund.status, JSON.stringify(refund.body)).toBe(201);
+    expect((await admin.call(owner.b, 'PUT', `/admin/api/merchants/${gw.merchant.id}/h5-domains`, { h5_domains: ['127.0.0.1', 'shop.example.com'] })).status).toBe(200);
+    const hook = await admin.call(owner.b, 'PUT', `/admin/api/merchants/${gw.merchant.id}/webhook-endpoint`, { url: 'http://127.0.0.1:9/audit-hook' });
+    expect(hook.status, JSON.stringify(hook.body)).toBe(200);
+    expect((await admin.call(owner.b, 'GET', '/admin/api/audit/head')).status).toBe(200);
+
+    const rows = await t.db
+      .selectFrom('audit_log')
+      .select(['action', 'actor_type', 'actor_id', 'ip', 'target_id'])
+      .where('action', 'in', ['refund.created', 'merchant.h5_domains_changed', 'webhook_endpoint.updated', 'audit.head_exported'])
+      .where('actor_id', '=', owner.id)
+      .orderBy('id')
+      .execute();
+    expect(rows.map((r) => r.action)).toEqual(['refund.created', 'merchant.h5_domains_changed', 'webhook_endpoint.updated', 'audit.head_exported']);
+    for (const r of rows) expect([r.action, r.actor_type, r.ip]).toEqual([r.action, 'operator', '127.0.0.1']);
+    expect(rows[0]!.target_id).toBe(refund.body.id);
+    // The refund is recorded once, by the transaction that reserved it, and by nobody else.
+    expect(await t.db.selectFrom('audit_log').select('actor_id').where('action', '=', 'refund.created').where('target_id', '=', refund.body.id).execute()).toEqual([{ actor_id: owner.id }]);
+  });
+
   it('pages newest first with a cursor, without gaps or repeats', async () => {
     const all = (await admin.call(owner.b, 'GET', '/admin/api/audit?limit=200')).body.data.map((e: { seq: number }) => e.seq);
     const seen: number[] = [];

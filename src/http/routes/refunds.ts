@@ -19,7 +19,7 @@ export function registerRefundRoutes(app: FastifyInstance, ctx: ServiceContext):
         idempotency: run.ref,
         resumeRefundId: run.resumeId,
         outRefundNoSeed: `${merchant.id}:${payment.id}:${run.ref.key}:${run.fingerprint}`,
-        actor: apiKeyActorOf(req).actor,
+        ...apiKeyActorOf(req),
       });
       return { status: 201, body: refundView(r) };
     });

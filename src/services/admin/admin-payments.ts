@@ -110,7 +110,7 @@ export async function consoleClosePayment(ctx: ServiceContext, actor: Actor, sco
 export async function consoleRefund(ctx: ServiceContext, actor: Actor, scope: MerchantScope, id: string, input: unknown) {
   const p = await paymentInScope(ctx, scope, id);
   const merchant = await merchantInScope(ctx, scope, p.merchant_id);
-  const refund = await createRefund(ctx, merchant, p.id, input);
-  await auditAfter(ctx, actor, 'refund.created', p.merchant_id, { type: 'refund', id: refund.id }, { payment_id: p.id, amount: refund.amount });
+  // Audited once, by createRefund, in the transaction that reserves the refund.
+  const refund = await createRefund(ctx, merchant, p.id, input, { actor: { type: actor.type, id: actor.id }, ip: actor.ip ?? null });
   return refundView(refund);
 }

@@ -34,6 +34,8 @@ export interface CreateRefundOptions {
   outRefundNoSeed?: string;
   /** Audit attribution: the merchant API passes its key, the admin API its operator; default `system`. */
   actor?: AuditInput['actor'];
+  /** The client address recorded with the audit entry (merchant API client or console operator). */
+  ip?: string | null | undefined;
 }
 
 /**
@@ -95,6 +97,7 @@ async function reserve(ctx: ServiceContext, payment: PaymentRow, params: z.outpu
       target: { type: 'refund', id: row.id },
       merchantId: payment.merchant_id,
       outcome: 'success',
+      ip: opts.ip ?? null,
       data: { payment_id: payment.id, amount: params.amount, out_refund_no: outRefundNo },
     });
     return { kind: 'new' as const, row };
