@@ -8,7 +8,7 @@ import { systemClock, unixSeconds } from '../lib/clock.ts';
 import { ApiV3Key, sealResource } from './aead.ts';
 import { WechatPayApiError } from './api-error.ts';
 import { downloadCertificates } from './certificates.ts';
-import { WechatPayClient, type WechatPayClientOptions } from './client.ts';
+import { KEEP_ALIVE_MS, WechatPayClient, type WechatPayClientOptions } from './client.ts';
 import { WechatPayResponseError, WechatPayTransportError, WechatPayVerificationError } from './errors.ts';
 import { createH5Order } from './h5.ts';
 import { fetchTradeBill } from './bills.ts';
@@ -225,6 +225,37 @@ describe('WechatPayClient retries', () => {
     const { c } = client([await closedPortUrl()], { retry: { maxAttempts: 2 } });
     await expect(createH5Order(c, order)).rejects.toMatchObject({ name: 'WechatPayTransportError', reason: 'connection', attempts: 2 });
   });
+});
+
+describe('WechatPayClient connections', () => {
+  it('keeps connections alive between calls and closes them itself before WeChat\'s 8 s idle close', async () => {
+    // A server that would keep connections for a minute: only the client's own idle timer can close them.
+    const closes: number[] = [];
+    let connections = 0;
+    const server = createServer((_req, res) => {
+      const headers = { 'content-type': 'application/json', ...signResponse(platformKey, { serial: platformCert.serial, body: H5, timestamp: unixSeconds(systemClock) }) };
+      res.writeHead(200, headers).end(H5);
+    });
+    server.keepAliveTimeout = 60_000;
+    server.on('connection', (socket) => {
+      connections++;
+      socket.on('close', () => closes.push(performance.now()));
+    });
+    servers.push(server);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const { c } = client([`http://127.0.0.1:${(server.address() as AddressInfo).port}`]);
+    await createH5Order(c, order);
+    await createH5Order(c, { ...order, out_trade_no: `${order.out_trade_no}2` });
+    const idleFrom = performance.now();
+    const deadline = idleFrom + 12_000;
+    while (closes.length < connections && performance.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(closes).toHaveLength(connections);
+    for (const at of closes) {
+      // Not closed at once (keep-alive is on), and closed by us before WeChat would close it.
+      expect(at - idleFrom).toBeGreaterThan(KEEP_ALIVE_MS - 1_000);
+      expect(at - idleFrom).toBeLessThan(8_000);
+    }
+  }, 20_000);
 });
 
 describe('WechatPayClient verification', () => {

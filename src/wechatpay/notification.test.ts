@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readFixture, vector } from '../../test/helpers/fixtures.ts';
 import { fixedClock } from '../lib/clock.ts';
-import { ApiV3Key, sealResource } from './aead.ts';
+import { ApiV3Key, openResourceText, sealResource, type EncryptedResource } from './aead.ts';
 import { loadCertificate, loadPrivateKey } from './keys.ts';
 import { WechatPayKeyStore } from './verifier.ts';
 import { ResponseValidator } from './validator.ts';
@@ -62,6 +62,15 @@ describe('NotificationParser', () => {
     const v = vector<NotificationVector>('notification-go-payscore');
     const ev = await parser(ApiV3Key.from(v.apiv3_key, { allowInsecure16ByteKeyForTests: true })).parse(v.headers, Buffer.from(v.body, 'utf8'));
     expect(ev).toMatchObject({ kind: 'other', event_type: 'PAYSCORE.USER_OPEN_SERVICE', resource: JSON.parse(v.plaintext) });
+  });
+
+  it('opens the Java SDK notification resource (official/java-wechat_pay_notification.json): the same block as the Go vector', () => {
+    const v = vector<NotificationVector>('notification-go-payscore');
+    const java = JSON.parse(readFixture('official/java-wechat_pay_notification.json')) as { resource: Record<string, string> };
+    expect(java.resource).toEqual((JSON.parse(v.body) as { resource: Record<string, string> }).resource);
+    const key = ApiV3Key.from(v.apiv3_key, { allowInsecure16ByteKeyForTests: true });
+    expect(JSON.parse(openResourceText(key, java.resource as unknown as EncryptedResource))).toEqual(JSON.parse(v.plaintext));
+    expect(() => openResourceText(ApiV3Key.from(KEY), java.resource as unknown as EncryptedResource)).toThrow(WechatPayDecryptError);
   });
 
   for (const type of ['REFUND.SUCCESS', 'REFUND.ABNORMAL', 'REFUND.CLOSED']) {
