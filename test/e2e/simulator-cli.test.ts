@@ -31,7 +31,17 @@ describe('anfu simulator (CLI)', () => {
       expect(info.sandbox).toBe(join(stateDir, 'sandbox.json'));
       expect(info.key_mode).toBe('certificate');
       const sandbox = JSON.parse(readFileSync(info.sandbox, 'utf8')) as Record<string, unknown>;
+      expect(Object.keys(sandbox).sort()).toEqual(
+        [
+          'base_url', 'mchid', 'appid', 'apiv3_key', 'merchant_serial_no', 'merchant_private_key_path', 'merchant_certificate_path',
+          'wechatpay_public_key_id', 'wechatpay_public_key_path', 'wechatpay_private_key_path', 'platform_certificate_serial',
+          'platform_certificate_path', 'platform_private_key_path', 'h5_domains',
+        ].sort(),
+      );
       expect(sandbox.base_url).toBe(info.base_url);
+      expect(sandbox.apiv3_key).toMatch(/^.{32}$/);
+      expect(sandbox.platform_certificate_serial).toMatch(/^[0-9A-F]{40}$/);
+      expect(sandbox.h5_domains).toEqual(expect.arrayContaining(['127.0.0.1', 'localhost']));
       expect(sandbox.merchant_serial_no).toMatch(/^[0-9A-F]{40}$/);
       expect(sandbox.wechatpay_public_key_id).toMatch(/^PUB_KEY_ID_\d{28}$/);
       for (const k of ['merchant_private_key_path', 'merchant_certificate_path', 'wechatpay_public_key_path', 'wechatpay_private_key_path', 'platform_certificate_path', 'platform_private_key_path']) {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { request } from 'undici';
-import { startSimulator, CASHIER_MESSAGES, type RunningSimulator, type SimulatorOptions } from '../../src/simulator/index.ts';
+import { startSimulator, CASHIER_MESSAGES, RETRY_SCHEDULE_SECONDS, type RunningSimulator, type SimulatorOptions } from '../../src/simulator/index.ts';
 import { merchantClient, startReceiver } from '../../src/simulator/testing/signed-client.ts';
 import { fixedClock, systemClock } from '../../src/lib/clock.ts';
 import { ResponseValidator } from '../../src/wechatpay/validator.ts';
@@ -94,6 +94,20 @@ describe('cashier', () => {
     expect(q.json()).toMatchObject({ trade_state: 'SUCCESS' });
     await receiver.waitFor(1);
   });
+  it('without redirect_url, pays and returns to the Referer the cashier was opened from', async () => {
+    const { sim, createOrder, receiver } = await setup();
+    const { h5Url } = await createOrder();
+    const page = await openCashier(h5Url, { referer: 'http://127.0.0.1:3000/checkout?cart=7' });
+    const fields = Object.fromEntries([...page.html.matchAll(/name="(\w+)" value="([^"]*)"/g)].map((m) => [m[1], m[2]!.replace(/&#(\d+);/g, (_s, c: string) => String.fromCharCode(Number(c)))]));
+    const res = await request(`${sim.baseUrl}/pay/checkmweb/confirm`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields as Record<string, string>).toString() });
+    expect(res.statusCode).toBe(303);
+    expect(res.headers.location).toBe('http://127.0.0.1:3000/checkout?cart=7');
+    await receiver.waitFor(1);
+    // A forged return_to off the H5 domains is refused like a foreign Referer, and nothing is paid twice.
+    const forged = await request(`${sim.baseUrl}/pay/checkmweb/confirm`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ ...(fields as Record<string, string>), return_to: 'https://evil.example/' }).toString() });
+    expect(forged.statusCode).toBe(200);
+    expect(await forged.body.text()).toContain(CASHIER_MESSAGES.domainMismatch);
+  });
 });
 
 describe('time_expire', () => {
@@ -131,10 +145,29 @@ describe('notifications', () => {
     const got = await receiver.waitFor(4);
     const ids = new Set(got.map((g) => JSON.parse(g.body).id));
     expect(ids.size).toBe(1);
-    // 15 s, 15 s, 30 s divided by 1000.
-    expect(got[3]!.at - got[0]!.at).toBeGreaterThanOrEqual(55);
+    // 15 s, 15 s, 30 s divided by 1000: each retry waits at least its own interval.
+    expect(got[1]!.at - got[0]!.at).toBeGreaterThanOrEqual(14);
+    expect(got[2]!.at - got[1]!.at).toBeGreaterThanOrEqual(14);
+    expect(got[3]!.at - got[2]!.at).toBeGreaterThanOrEqual(29);
+    expect(got[3]!.at - got[0]!.at).toBeGreaterThanOrEqual(59);
     const log = (await (await fetch(`${sim.baseUrl}/sim/notifications`)).json()) as { data: { outcome: string; attempt: number }[] };
     expect(log.data.map((d) => d.outcome)).toEqual(['failed', 'failed', 'failed', 'delivered']);
+  });
+
+  it('follows WeChat\'s whole schedule (15 retries over 24 h 4 m, compressed) and then gives up', async () => {
+    expect(RETRY_SCHEDULE_SECONDS).toEqual([15, 15, 30, 180, 600, 1200, 1800, 1800, 1800, 3600, 10800, 10800, 10800, 21600, 21600]);
+    expect(RETRY_SCHEDULE_SECONDS.reduce((a, b) => a + b, 0)).toBe(24 * 3600 + 4 * 60);
+    // 100 000×: the 24 h 4 m take 0.87 s.
+    const { sim, createOrder, receiver } = await setup({ timeScale: 100_000 }, () => 503);
+    const { no } = await createOrder();
+    await fetch(`${sim.baseUrl}/sim/transactions/${no}/pay`, { method: 'POST' });
+    const got = await receiver.waitFor(16, 10_000);
+    for (let i = 1; i < 16; i++) expect(got[i]!.at - got[i - 1]!.at).toBeGreaterThanOrEqual(Math.floor((RETRY_SCHEDULE_SECONDS[i - 1]! * 1000) / 100_000) - 1);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(receiver.received).toHaveLength(16);
+    const log = (await (await fetch(`${sim.baseUrl}/sim/notifications`)).json()) as { data: { attempt: number; outcome: string }[] };
+    expect(log.data.map((d) => d.attempt)).toEqual([...Array(16).keys()]);
+    expect(log.data.every((d) => d.outcome === 'failed')).toBe(true);
   });
 
   it('sends a signature probe first when asked, duplicates and drops on demand', async () => {
@@ -199,6 +232,29 @@ describe('faults on API calls', () => {
     await expect(client.call('GET', '/v3/refund/domestic/refunds/x')).rejects.toThrow();
     expect((await fetch(`${sim.baseUrl}/sim/faults`, { method: 'DELETE' })).status).toBe(204);
     expect((await client.call('GET', '/v3/refund/domestic/refunds/x')).status).toBe(404);
+  });
+
+  it('delays matching calls by latency_ms and leaves other paths alone', async () => {
+    const { sim, client } = await setup();
+    await fetch(`${sim.baseUrl}/sim/faults`, { method: 'POST', body: JSON.stringify({ rules: [{ path: '/v3/certificates', method: 'GET', latency_ms: 400 }] }) });
+    let t = performance.now();
+    expect((await client.call('GET', '/v3/certificates')).status).toBe(404);
+    expect(performance.now() - t).toBeGreaterThanOrEqual(390);
+    t = performance.now();
+    expect((await client.call('GET', '/v3/refund/domestic/refunds/none')).status).toBe(404);
+    expect(performance.now() - t).toBeLessThan(390);
+  });
+
+  it('fails only the configured share of calls with error rate', async () => {
+    const { sim, client } = await setup();
+    await fetch(`${sim.baseUrl}/sim/faults`, { method: 'POST', body: JSON.stringify({ rules: [{ path: '/v3/certificates', error: { status: 500, code: 'SYSTEM_ERROR' }, rate: 0.5 }] }) });
+    const statuses: number[] = [];
+    for (let i = 0; i < 60; i++) statuses.push((await client.call('GET', '/v3/certificates')).status);
+    const failed = statuses.filter((s) => s === 500).length;
+    // Binomial(60, 0.5): outside 10..50 has probability below 1e-7.
+    expect(failed).toBeGreaterThan(10);
+    expect(failed).toBeLessThan(50);
+    expect(statuses.every((s) => s === 500 || s === 404)).toBe(true);
   });
 
   it('rejects a malformed fault description with PARAM_ERROR', async () => {
