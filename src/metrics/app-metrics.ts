@@ -15,7 +15,6 @@ export interface AppMetrics {
   riskDecisions: Counter<'rule' | 'action'>;
   /** The time to take one risk decision (velocity store call, facts, rules), by the action decided. */
   riskDecisionDuration: Histogram<'action'>;
-  alertNotifications: Counter<'channel' | 'outcome'>;
   observeWechatCall(call: { endpoint: string; status: number | string; durationMs: number }): void;
   /**
    * One risk decision (pre-order or post-payment): +1 per active rule that fired, labelled with the
@@ -49,18 +48,11 @@ export function createAppMetrics(opts: { defaultMetrics?: boolean } = {}): AppMe
     buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05],
     registers: [registry],
   });
-  const alertNotifications = new Counter({
-    name: 'anfu_alert_notifications_total',
-    help: 'Alert notification attempts by channel kind and outcome (delivered, failed, skipped)',
-    labelNames: ['channel', 'outcome'] as const,
-    registers: [registry],
-  });
   return {
     registry,
     wechatCallDuration,
     riskDecisions,
     riskDecisionDuration,
-    alertNotifications,
     observeWechatCall(call) {
       wechatCallDuration.observe({ endpoint: endpointLabel(call.endpoint), status: String(call.status) }, call.durationMs / 1000);
     },

@@ -9,7 +9,7 @@ import type { AppMetrics } from './app-metrics.ts';
 /**
  * Series read from the database at scrape time: payments by status, payment transitions (timeline
  * rows by kind), WeChat notifications by outcome and reason, merchant webhook deliveries by outcome,
- * pg-boss queue depths and active alerts. One snapshot serves every series of a scrape and is reused
+ * pg-boss queue depths, active alerts and alert channel deliveries. One snapshot serves every series of a scrape and is reused
  * for `cacheMs` (default 5 s), so a scraper polling hard costs a handful of grouped COUNTs at most
  * that often. Totals come from the tables, so they agree across gateway processes and survive restarts.
  */
@@ -114,6 +114,17 @@ export function registerDbCollectors(metrics: AppMetrics, deps: DbCollectorDeps)
       this.reset();
       for (const sev of ['info', 'warning', 'critical']) for (const st of ['open', 'acknowledged']) this.set({ severity: sev, status: st }, 0);
       for (const a of s.alerts) this.set({ severity: a.severity, status: a.status }, a.n);
+    },
+  });
+  new Counter({
+    name: 'anfu_alert_notifications_total',
+    help: 'Alert notification attempts by channel kind (webhook, wecom, email) and outcome (delivered, failed), from the alerts history',
+    labelNames: ['channel', 'outcome'] as const,
+    registers,
+    async collect() {
+      const s = await snapshot();
+      this.reset();
+      for (const r of s.alertNotifications) this.inc({ channel: r.channel, outcome: r.key }, r.n);
     },
   });
 }

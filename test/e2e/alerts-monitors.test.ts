@@ -150,6 +150,16 @@ describeEachDb('alerts and monitors', (t) => {
     await until(async () => (await listAlertEvents(t.db, alert.id)).filter((e) => e.kind === 'delivered').length >= 3);
     const kinds = (await listAlertEvents(t.db, alert.id)).map((e) => e.kind);
     expect(kinds).toEqual(expect.arrayContaining(['opened', 'notification_queued', 'delivered', 'escalated', 'acknowledged', 'resolved']));
+    // Every delivery shows on /metrics by channel kind, counted from this history.
+    // (Escalated deliveries may still be arriving, and the scrape snapshot lives 5 s: poll until both agree.)
+    await until(async () => {
+      const delivered = (await listAlertEvents(t.db, alert.id)).filter((e) => e.kind === 'delivered');
+      const metrics = await (await fetch(`${gw.baseUrl}/metrics`)).text();
+      return ['webhook', 'wecom', 'email'].every((channel) => {
+        const n = delivered.filter((e) => (e.data as { kind?: string }).kind === channel).length;
+        return n >= 1 && metrics.includes(`anfu_alert_notifications_total{channel="${channel}",outcome="delivered"} ${n}\n`);
+      });
+    });
     const reopened = await raiseAlert(gw.app.ctx, undefined, { key: 'review.sla:rev_1', source: 'review.sla_breached', severity: 'critical', title: 'Review overdue' });
     expect(reopened.outcome).toBe('opened');
     expect(reopened.alert.id).not.toBe(alert.id);
