@@ -57,6 +57,17 @@ describe('http server base', () => {
     expect(res.headers['x-content-type-options']).toBe('nosniff');
     expect(res.headers['strict-transport-security']).toBeUndefined();
   });
+
+  it('adds HSTS in live mode, beside the same CSP', async () => {
+    const live = buildHttpServer({ logger: createLogger({ level: 'silent' }), live: true });
+    live.get('/page', async (_req, reply) => reply.type('text/html').send('<p>ok</p>'));
+    for (const url of ['/page', '/nope']) {
+      const res = await live.inject({ method: 'GET', url });
+      expect(res.headers['strict-transport-security']).toBe('max-age=31536000; includeSubDomains');
+      expect(res.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+      expect(res.headers['content-security-policy']).not.toContain('unsafe-inline');
+    }
+  });
 });
 
 describe('localised error messages', () => {

@@ -6,6 +6,7 @@ import { queryPaymentAtWechat } from '../../src/services/payments/query-payment.
 import { describeEachDb } from '../helpers/db.ts';
 import { startGateway, type Gateway } from '../helpers/gateway.ts';
 import { adminClient } from '../helpers/operator-browser.ts';
+import { routeTable, type Route } from '../helpers/route-table.ts';
 
 /**
  * Tenant isolation, route by route. The routes come from the running server's route table, so a new
@@ -13,26 +14,6 @@ import { adminClient } from '../helpers/operator-browser.ts';
  * API key (merchant API) or an operator limited to merchant B (admin API) against merchant A's ids and
  * must answer 404 without any of A's data; collections must not list A's records.
  */
-interface Route {
-  method: string;
-  path: string;
-}
-
-/** Flattens Fastify's printRoutes tree (children are appended to their parent's text). */
-export function routeTable(gw: Gateway): Route[] {
-  const parents: string[] = [];
-  const out: Route[] = [];
-  for (const line of gw.app.server.printRoutes({ commonPrefix: false }).split('\n')) {
-    const m = /^([│ ]*)[├└]── (.+?)(?: \(([A-Z, ]+)\))?$/.exec(line);
-    if (!m) continue;
-    const depth = m[1]!.length / 4;
-    const path = (depth > 0 ? parents[depth - 1]! : '') + m[2]!;
-    parents[depth] = path;
-    for (const method of (m[3] ?? '').split(', ').filter((x) => x && x !== 'HEAD')) out.push({ method, path });
-  }
-  return out;
-}
-
 describeEachDb('tenant isolation matrix', (t) => {
   let gw: Gateway;
   let routes: Route[];
@@ -42,7 +23,7 @@ describeEachDb('tenant isolation matrix', (t) => {
 
   beforeAll(async () => {
     gw = await startGateway({ database: t.handle, workers: false });
-    routes = routeTable(gw);
+    routes = routeTable(gw.app.server);
     b = await gw.otherMerchant();
     const pay = await gw.api('POST', '/v1/payments', { body: { amount: 500, description: 'tenant A', payer_client_ip: '36.112.10.8' }, idempotencyKey: 'ten-1' });
     expect(pay.status).toBe(201);
