@@ -229,6 +229,26 @@ describe('client ↔ simulator, public-key mode', () => {
     expect(r).toEqual({ mode: 'public-key' });
   });
 
+  it('gets SIGN_ERROR for a wrong signing key or a clock 5 minutes off, and APPID_MCHID_NOT_MATCH for a foreign appid, each without a retry', async () => {
+    const store = new WechatPayKeyStore().addPublicKey(s.sim.sandbox.wechatpay_public_key_id, loadPublicKey(await readFile(s.sim.sandbox.wechatpay_public_key_path)));
+    const calls: (number | string)[] = [];
+    const onCall = (c: { status: number | string }): void => void calls.push(c.status);
+    const wrongKey = new LocalSigner({ mchid: s.sim.sandbox.mchid, serialNo: s.sim.sandbox.merchant_serial_no, privateKey: loadPrivateKey(await readFile(s.sim.sandbox.wechatpay_private_key_path)) });
+    const clients = [
+      clientFor(s, store, { signer: wrongKey, onCall }),
+      clientFor(s, store, { clock: { now: () => Date.now() - 300_000 }, onCall }),
+      clientFor(s, store, { onCall }),
+    ];
+    try {
+      expect(await apiError(createH5Order(clients[0]!, order()))).toMatchObject({ status: 401, code: 'SIGN_ERROR' });
+      expect(await apiError(createH5Order(clients[1]!, order()))).toMatchObject({ status: 401, code: 'SIGN_ERROR' });
+      expect(await apiError(createH5Order(clients[2]!, order({ appid: 'wx00000000000000ff' })))).toMatchObject({ status: 400, code: 'APPID_MCHID_NOT_MATCH' });
+      expect(calls).toEqual([401, 401, 400]);
+    } finally {
+      await Promise.all(clients.map((c) => c.close()));
+    }
+  });
+
   it('rejects the answers when the client trusts a different WeChat Pay key', async () => {
     const wrong = clientFor(s, new WechatPayKeyStore().addPublicKey(s.sim.sandbox.wechatpay_public_key_id, loadPublicKey(await readFile(s.sim.sandbox.merchant_certificate_path))));
     try {
