@@ -120,12 +120,113 @@ describe('RiskEngine with the default rule set', () => {
     expect(decision).toMatchObject({ action: 'review', fired: [{ rule_id: 'payer-daily-total' }] });
   });
 
+  it('blocks a burst from one device across many IPs once it reaches 6 attempts a minute', async () => {
+    const { engine, clock } = setup();
+    const actions: string[] = [];
+    for (let i = 0; i < 8; i++) {
+      clock.advance(1_000);
+      actions.push((await engine.assessPreOrder(rules, paymentInput({ payer_client_ip: `198.51.100.${i}` }))).decision.action);
+    }
+    expect(actions).toEqual(['allow', 'allow', 'allow', 'review', 'review', 'review', 'block', 'block']);
+    const last = await engine.evaluate(rules, paymentInput({ payer_client_ip: '198.51.100.99' }), 'pre_order');
+    expect(last.decision.fired.map((f) => f.rule_id)).toEqual(['device-burst-block', 'device-burst-review']);
+  });
+
+  it('blocks 30 attempts from one device within the hour even when spread out, unless the device is allow-listed', async () => {
+    const { engine, clock } = setup();
+    for (let i = 0; i < 30; i++) {
+      clock.advance(110_000); // 30 attempts over 55 minutes: never 3 in a minute, never 10 in ten minutes
+      expect((await engine.assessPreOrder(rules, paymentInput({ payer_client_ip: `198.51.100.${i}` }))).decision.action).toBe('allow');
+    }
+    clock.advance(110_000);
+    const next = paymentInput({ payer_client_ip: '198.51.100.200' });
+    expect((await engine.evaluate(rules, next, 'pre_order')).decision.fired.map((f) => f.rule_id)).toEqual(['device-burst-block']);
+    engine.setLists(compileRiskLists({ device_allow: ['dev_1'] }));
+    expect((await engine.evaluate(rules, next, 'pre_order')).decision.action).toBe('allow');
+  });
+
+  it('holds a listed payer after payment (the openid is unknown before), unless allow-listed too', async () => {
+    const { engine } = setup();
+    engine.setLists(compileRiskLists({ openid_block: ['o_thief'] }));
+    const input = paymentInput({ payer_openid: 'o_thief' });
+    expect((await engine.assessPreOrder(rules, { ...input, payer_openid: undefined })).decision.action).toBe('allow');
+    const after = await engine.assessPostPayment(rules, input);
+    expect(after.decision).toMatchObject({ action: 'block', fired: [{ rule_id: 'block-listed-payer' }] });
+    engine.setLists(compileRiskLists({ openid_block: ['o_thief'], openid_allow: ['o_thief'] }));
+    expect((await engine.evaluate(rules, input, 'post_payment')).decision.action).toBe('allow');
+  });
+
+  it('reviews five failures from one device within the hour, from changing IPs', async () => {
+    const { engine, clock } = setup();
+    for (let i = 0; i < 5; i++) {
+      const input = paymentInput({ payer_client_ip: `198.51.100.${i}` });
+      clock.advance(11 * 60_000); // never 3 failures from one IP in 10 min, never a burst
+      await engine.assessPreOrder(rules, input);
+      await engine.recordOutcome(toSubject(input), 'failed');
+    }
+    const { decision } = await engine.evaluate(rules, paymentInput({ payer_client_ip: '198.51.100.50' }), 'pre_order');
+    expect(decision.fired.map((f) => f.rule_id)).toEqual(['repeated-failures']);
+  });
+
   it('records but does not act on the shadow rule for many devices behind one IP', async () => {
     const { engine } = setup();
     let last;
     for (let i = 0; i < 6; i++) last = await engine.assessPreOrder(rules, paymentInput({ device_id: `d${i}` }));
     expect(last!.decision.shadow_fired.map((f) => f.rule_id)).toEqual(['ip-many-devices']);
     expect(last!.decision.fired.map((f) => f.rule_id)).toEqual(['ip-burst-review']);
+  });
+});
+
+describe('RiskEngine facts: every documented fact reaches a rule', () => {
+  /** One review rule per fact; the names of the rules that fire tell which facts held the expected value. */
+  const checks: Record<string, string> = {
+    amount: 'amount == 12345',
+    currency: 'currency == "CNY"',
+    merchant: 'merchant_id == "m_facts"',
+    ip: 'ip == "203.0.113.7" && ip_version == 4',
+    ip24: 'ip24 == "203.0.113.0/24"',
+    device: 'device_id == "dev_facts"',
+    h5: 'h5_type == "Android"',
+    ua: 'ua_family == "wechat" && user_agent.contains("MicroMessenger")',
+    description: 'description.contains("耳机")',
+    time: 'hour == 12 && weekday == 1',
+    openid: 'phase == "post_payment" && payer_openid == "o_facts"',
+    'ip-velocity': 'velocity.ip.count_1m == 2 && velocity.ip.sum_1m == 24690 && velocity.ip.distinct_1h == 2',
+    'device-velocity': 'velocity.device.count_10m == 1 && velocity.device.distinct_24h == 1',
+    'payer-velocity': 'phase == "post_payment" && successes.payer.count_24h == 1 && successes.payer.sum_1h == 12345 && successes.payer.distinct_24h == 1',
+    'merchant-velocity': 'velocity.merchant.count_1h == 2 && velocity.merchant.distinct_10m == 1',
+    'merchant-failures': 'failures.merchant.count_24h == 1 && failures.ip.sum_10m == 12345',
+    'ip-lists': 'lists.ip_blocked && !lists.ip_allowed',
+    'device-lists': 'lists.device_allowed && !lists.device_blocked',
+    'openid-lists': 'phase == "post_payment" && lists.openid_allowed && !lists.openid_blocked',
+  };
+  const { ok: ruleSet } = compileRuleSet({
+    version: 7,
+    rules: Object.entries(checks).map(([id, expression]) => ({ id, expression, action: 'review' as const, score: 1, reason: { 'zh-CN': id, en: id } })),
+  });
+
+  it('gives rules the amount, currency, merchant, IP and its /24, device, h5 type, UA family, description, Shanghai time, openid, aggregates and lists', async () => {
+    expect(ruleSet).toBeDefined();
+    const { engine, clock } = setup();
+    engine.setLists(compileRiskLists({ ip_block: ['203.0.113.0/25'], device_allow: ['dev_facts'], openid_allow: ['o_facts'] }));
+    const base = { merchant_id: 'm_facts', amount: 12_345, h5_type: 'Android' as const, description: '蓝牙耳机', device_id: 'dev_facts' };
+    // Earlier: one attempt from another device on this IP that failed, then one from this device that succeeded.
+    const earlier = paymentInput({ ...base, device_id: 'dev_other' });
+    await engine.assessPreOrder(ruleSet!, earlier);
+    await engine.recordOutcome(toSubject(earlier), 'failed');
+    clock.advance(5_000);
+    const paid = paymentInput({ ...base, payer_openid: 'o_facts' });
+    await engine.assessPreOrder(ruleSet!, { ...paid, payer_openid: undefined });
+    await engine.assessPostPayment(ruleSet!, paid);
+    clock.advance(5_000);
+
+    const now = paymentInput({ ...base, payer_openid: 'o_facts' });
+    const pre = await engine.evaluate(ruleSet!, { ...now, payer_openid: undefined }, 'pre_order');
+    const preOnly = Object.keys(checks).filter((k) => !['openid', 'payer-velocity', 'openid-lists'].includes(k));
+    expect(pre.decision.fired.map((f) => f.rule_id).sort()).toEqual(preOnly.sort());
+    const post = await engine.evaluate(ruleSet!, now, 'post_payment');
+    expect(post.decision.fired.map((f) => f.rule_id).sort()).toEqual(Object.keys(checks).sort());
+    expect(post.decision.rule_set_version).toBe(7);
   });
 });
 
