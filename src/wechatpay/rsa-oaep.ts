@@ -1,4 +1,6 @@
 import { constants, privateDecrypt, publicEncrypt, type KeyObject } from 'node:crypto';
+import { WechatPayKeyError } from './errors.ts';
+import type { Verifier } from './verifier.ts';
 
 /**
  * Sensitive-field encryption (spec §7): RSAES-OAEP with SHA-1 and MGF1-SHA-1, empty label, Base64.
@@ -16,4 +18,23 @@ export function encryptSensitiveField(publicKey: KeyObject, plaintext: string): 
 
 export function decryptSensitiveField(privateKey: KeyObject, ciphertextB64: string): string {
   return privateDecrypt({ key: privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' }, Buffer.from(ciphertextB64, 'base64')).toString('utf8');
+}
+
+export interface SensitiveFieldEncryptor {
+  /** The `Wechatpay-Serial` naming the key the fields were encrypted with (spec §7). */
+  serial: string;
+  encrypt(plaintext: string): string;
+}
+
+/**
+ * Encrypts with the key of the serial the client sends as `Wechatpay-Serial` (`verifier.acceptSerial()`),
+ * so WeChat decrypts with the matching private key: the WeChat Pay public key when one is held, else the
+ * newest platform certificate. Refuses when no key is held or the certificate is outside its validity.
+ */
+export function sensitiveFieldEncryptor(verifier: Verifier, atMs: number): SensitiveFieldEncryptor {
+  const serial = verifier.acceptSerial();
+  if (serial === undefined) throw new WechatPayKeyError('no WeChat Pay public key or platform certificate to encrypt sensitive fields with');
+  const key = verifier.lookup(serial, atMs);
+  if (key === undefined || key === 'expired') throw new WechatPayKeyError(`the key ${serial} cannot encrypt sensitive fields now (${key ?? 'unknown'})`);
+  return { serial, encrypt: (plaintext) => encryptSensitiveField(key, plaintext) };
 }
