@@ -302,6 +302,30 @@ describe('restart', () => {
   });
 });
 
+describe('restart with a refund in flight', () => {
+  it('settles a refund left PROCESSING by the previous run and notifies it after the restart', async () => {
+    const first = await setup({ refundDelaySeconds: 400 });
+    const { no } = await first.createOrder();
+    await fetch(`${first.sim.baseUrl}/sim/transactions/${no}/pay`, { method: 'POST' });
+    await first.receiver.waitFor(1);
+    const created = await first.client.call('POST', '/v3/refund/domestic/refunds', { out_trade_no: no, out_refund_no: `${no}-r`, amount: { refund: 100, total: 250, currency: 'CNY' } });
+    expect(created.json()).toMatchObject({ status: 'PROCESSING' });
+    await first.sim.close();
+    const second = await startSimulator({ stateDir: first.stateDir, allowHttpNotifyUrl: true, timeScale: 1000 });
+    cleanups.push(() => second.close());
+    const client = merchantClient(second.sandbox);
+    const deadline = Date.now() + 5000;
+    let status = 'PROCESSING';
+    while (status === 'PROCESSING' && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 20));
+      status = (await client.call('GET', `/v3/refund/domestic/refunds/${no}-r`)).json<{ status: string }>().status;
+    }
+    expect(status).toBe('SUCCESS');
+    const got = await first.receiver.waitFor(2);
+    expect(JSON.parse(got[1]!.body)).toMatchObject({ event_type: 'REFUND.SUCCESS' });
+  });
+});
+
 describe('interoperability with wechatpay-node-v3', () => {
   const require = createRequire(import.meta.url);
   const Pay = require('wechatpay-node-v3') as new (o: Record<string, unknown>) => {
