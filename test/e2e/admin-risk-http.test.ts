@@ -70,6 +70,37 @@ describeEachDb('risk admin API over HTTP', (t) => {
     expect((await gw.api('GET', `/v1/payments/${p.id}`)).body).toMatchObject({ status: 'succeeded', risk: { status: 'approved' } });
     const again = await reviewer.call('POST', `/admin/api/reviews/${p.reviewId}/reject`, {});
     expect([again.status, again.body.error.code]).toEqual([409, 'review_state_conflict']);
+    // Every step is audited, by whom; refused ones leave no entry.
+    const audit = await t.db.selectFrom('audit_log').select(['action', 'actor_id']).where('target_id', '=', p.reviewId).orderBy('id').execute();
+    expect(audit.map((a) => [a.action, a.actor_id])).toEqual([
+      ['risk.review.claimed', reviewer.operatorId],
+      ['risk.review.assigned', reviewer.operatorId],
+      ['risk.review.approved', reviewer2.operatorId],
+    ]);
+  });
+
+  it('sets a merchant\'s review SLA (audited), and new review items fall due after it', async () => {
+    const path = `/admin/api/merchants/${gw.merchant.id}/risk-settings`;
+    expect((await viewer.call('GET', path)).body).toMatchObject({ merchant_id: gw.merchant.id, review_sla_seconds: 1800 });
+    const denied = await viewer.call('PUT', path, { review_sla_seconds: 600 });
+    expect([denied.status, denied.body.error.code]).toEqual([403, 'permission_denied']);
+    for (const bad of [{ review_sla_seconds: 59 }, { review_sla_seconds: 604_801 }, { review_sla_seconds: 90.5 }, { review_sla_seconds: '600' }, {}]) {
+      const r = await reviewer.call('PUT', path, bad);
+      expect([r.status, r.body.error.code]).toEqual([400, 'invalid_request']);
+    }
+    const hidden = await scoped.call('PUT', path, { review_sla_seconds: 600 });
+    expect([hidden.status, hidden.body.error.code]).toEqual([404, 'merchant_not_found']);
+
+    const set = await reviewer.call('PUT', path, { review_sla_seconds: 600 });
+    expect(set.body).toMatchObject({ merchant_id: gw.merchant.id, review_sla_seconds: 600 });
+    expect((await viewer.call('GET', path)).body.review_sla_seconds).toBe(600);
+    const audit = await t.db.selectFrom('audit_log').selectAll().where('action', '=', 'risk.settings.updated').where('target_id', '=', gw.merchant.id).execute();
+    expect(audit.map((a) => [a.actor_id, a.data])).toEqual([[reviewer.operatorId, { review_sla_seconds: 600, previous_review_sla_seconds: 1800 }]]);
+
+    const p = await heldPayment(620_000, '36.120.9.1');
+    const item = (await viewer.call('GET', `/admin/api/reviews/${p.reviewId}`)).body;
+    expect(Date.parse(item.due_at) - Date.parse(item.created_at)).toBe(600_000);
+    await reviewer.call('PUT', path, { review_sla_seconds: 1800 });
   });
 
   it('rejecting a held payment refunds it in full at the simulator', async () => {
@@ -80,6 +111,8 @@ describeEachDb('risk admin API over HTTP', (t) => {
     expect((await gw.api('GET', `/v1/payments/${p.id}`)).body).toMatchObject({ status: 'refunded', refunded_amount: 700_000 });
     const [closed] = await outbox('payment.review_closed', p.id);
     expect(closed!.payload).toMatchObject({ data: { approved: false, refund_id: rejected.body.refund_id } });
+    const audit = await t.db.selectFrom('audit_log').select(['action', 'actor_id']).where('target_id', '=', p.reviewId).execute();
+    expect(audit.map((a) => [a.action, a.actor_id])).toEqual([['risk.review.rejected', reviewer.operatorId]]);
 
     const decisions = await viewer.call('GET', `/admin/api/risk/payments/${p.id}/decisions?merchant_id=${gw.merchant.id}`);
     expect(decisions.body.data.map((d: { phase: string; action: string }) => [d.phase, d.action])).toEqual([['pre_order', 'review'], ['post_payment', 'review']]);
@@ -108,6 +141,9 @@ describeEachDb('risk admin API over HTTP', (t) => {
     expect(draft.body).toMatchObject({ status: 'draft', merchant_id: gw.merchant.id });
     const published = await reviewer.call('POST', `/admin/api/risk/rule-sets/${draft.body.id}/publish`);
     expect(published.body).toMatchObject({ id: draft.body.id, status: 'published', published_by: reviewer.operatorId });
+    const publishAudit = await t.db.selectFrom('audit_log').select(['action', 'actor_id', 'data']).where('target_id', '=', draft.body.id).orderBy('id').execute();
+    expect(publishAudit.map((a) => a.action)).toContain('risk.rule_set.published');
+    expect(publishAudit.find((a) => a.action === 'risk.rule_set.published')).toMatchObject({ actor_id: reviewer.operatorId, data: { version: published.body.version } });
     const blocked = await gw.api('POST', '/v1/payments', { body: { amount: 9191, description: 'x', payer_client_ip: '36.120.3.1' }, idempotencyKey: `ar-${n++}` });
     expect([blocked.status, blocked.body.error.code]).toEqual([403, 'risk_blocked']);
 

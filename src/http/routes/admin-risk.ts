@@ -9,6 +9,7 @@ import { backtestStored } from '../../services/risk/backtest-stored.ts';
 import { rejectReview } from '../../services/risk/reject-review.ts';
 import { approveReview, assignReview, getReviewItem, listReviewItems, reviewView } from '../../services/risk/reviews.ts';
 import { addListEntry, listEntryView, listListEntries, removeListEntry } from '../../services/risk/risk-lists.ts';
+import { getRiskSettings, updateRiskSettings } from '../../services/risk/risk-settings.ts';
 import { createDraft, getRuleSet, listRuleSetVersions, publish, ruleSetView, setRuleMode, updateDraft, validateRules } from '../../services/risk/rule-sets.ts';
 import { operatorOf } from '../plugins/operator-auth.ts';
 
@@ -83,6 +84,10 @@ export function registerAdminRiskRoutes(scope: FastifyInstance, ctx: ServiceCont
     await removeListEntry(ctx, who(req), req.params.id);
     return reply.status(204).send();
   });
+
+  // A merchant's risk settings: the review SLA (due time of new review items)
+  scope.get<Id>('/admin/api/merchants/:id/risk-settings', { config: { permission: 'rules.read' } }, async (req) => getRiskSettings(ctx, who(req), req.params.id));
+  scope.put<Id>('/admin/api/merchants/:id/risk-settings', { config: { permission: 'rules.manage' } }, async (req) => updateRiskSettings(ctx, who(req), req.params.id, req.body));
 
   // Backtest and a payment's decisions (the console's payment timeline)
   scope.post('/admin/api/risk/backtest', { config: { permission: 'rules.read' } }, async (req) => backtestStored(ctx, who(req), req.body));
