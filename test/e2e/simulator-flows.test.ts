@@ -55,6 +55,26 @@ async function openCashier(url: string, headers: Record<string, string>) {
   return { status: res.statusCode, headers: res.headers, html: await res.body.text() };
 }
 
+describe('request window and Authorization (fixed clock)', () => {
+  it('accepts ±299 s exactly and rejects ±300 s; a missing or malformed Authorization is SIGN_ERROR', async () => {
+    const clock = fixedClock(1_750_000_000_000);
+    const { sim, client } = await setup({ clock });
+    const now = 1_750_000_000;
+    for (const ts of [now - 299, now + 299]) expect((await client.call('GET', '/v3/certificates', undefined, { timestamp: ts })).status).toBe(404);
+    for (const ts of [now - 300, now + 300]) {
+      const res = await client.call('GET', '/v3/certificates', undefined, { timestamp: ts });
+      expect(res.status).toBe(401);
+      expect(res.json()).toMatchObject({ code: 'SIGN_ERROR', detail: { field: 'timestamp' } });
+    }
+    const none = await request(`${sim.baseUrl}/v3/certificates`, { headers: { accept: 'application/json' } });
+    expect(none.statusCode).toBe(401);
+    expect(await none.body.json()).toMatchObject({ code: 'SIGN_ERROR' });
+    const bad = await client.call('GET', '/v3/certificates', undefined, { authorization: 'WECHATPAY2-SHA256-RSA2048 mchid="1"' });
+    expect(bad.status).toBe(401);
+    expect(bad.json()).toMatchObject({ code: 'SIGN_ERROR', detail: { field: 'authorization' } });
+  });
+});
+
 describe('cashier', () => {
   it('shows WeChat’s messages for no Referer, a foreign Referer or redirect_url, inside WeChat, and a 127.0.0.1 payer', async () => {
     const { sim, createOrder } = await setup();
