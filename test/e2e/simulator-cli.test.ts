@@ -18,9 +18,11 @@ describe('anfu simulator (CLI)', () => {
     const stateDir = mkdtempSync(join(tmpdir(), 'anfu-sim-cli-'));
     const child = spawn(process.execPath, ['bin/anfu.js', 'simulator', '--port', '0', '--state-dir', stateDir, '--key-mode', 'certificate'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     try {
+      const lines: string[] = [];
       const line = await new Promise<string>((ok, fail) => {
         const timer = setTimeout(() => fail(new Error('no JSON line within 30 s')), 30_000);
-        createInterface({ input: child.stdout! }).once('line', (l) => {
+        createInterface({ input: child.stdout! }).on('line', (l) => {
+          lines.push(l);
           clearTimeout(timer);
           ok(l);
         });
@@ -50,6 +52,9 @@ describe('anfu simulator (CLI)', () => {
       // It is accepting connections by the time the line is printed.
       const res = await fetch(`${info.base_url}/v3/certificates`);
       expect(res.status).toBe(401);
+      // Request logs go to stderr: stdout stays the one JSON line scripts read.
+      await new Promise((r) => setTimeout(r, 200));
+      expect(lines).toEqual([line]);
     } finally {
       child.kill('SIGTERM');
     }
