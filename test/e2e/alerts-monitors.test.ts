@@ -111,6 +111,25 @@ describeEachDb('alerts and monitors', (t) => {
     expect(await alertsOf('monitor.success_rate')).toHaveLength(1);
   });
 
+  it('re-notifies a repeat only once the cool-down has passed, or at once when the severity gets worse', async () => {
+    const raise = (severity: 'warning' | 'critical') =>
+      raiseAlert(gw.app.ctx, undefined, { key: 'test.cooldown:1', source: 'test.cooldown', severity, merchantId: gw.merchant.id, title: 'Cool-down probe' });
+    const opened = await raise('warning');
+    expect(opened).toMatchObject({ outcome: 'opened', notified: true });
+    clock.advance(DEFAULT_ALERT_SETTINGS.cooldownMs - 1000);
+    expect(await raise('warning')).toMatchObject({ outcome: 'repeated', notified: false });
+    clock.advance(2000);
+    const reminded = await raise('warning');
+    expect(reminded).toMatchObject({ outcome: 'repeated', notified: true, alert: { id: opened.alert.id, count: 3 } });
+    clock.advance(1000);
+    expect(await raise('warning')).toMatchObject({ notified: false });
+    const worse = await raise('critical');
+    expect(worse).toMatchObject({ notified: true, alert: { severity: 'critical', count: 5 } });
+    const queued = (await listAlertEvents(t.db, opened.alert.id)).filter((e) => e.kind === 'notification_queued');
+    expect(queued.map((e) => (e.data as { reason: string }).reason)).toEqual(['opened', 'reminder', 'reminder']);
+    await resolveAlert(gw.app.ctx, { alertId: opened.alert.id, actor: 'op_tester' });
+  });
+
   it('delivers to a signed webhook, a WeCom robot and SMTP, escalates, and is acknowledged and resolved with history', async () => {
     await createAlertChannel(gw.app.ctx, { kind: 'webhook', name: 'ops hook', url: `${hook.url}/alerts`, secret: SECRET, merchantId: null, minSeverity: 'info' });
     await createAlertChannel(gw.app.ctx, { kind: 'wecom', name: 'ops robot', key: 'robot-key-123456', merchantId: null, minSeverity: 'warning' });
