@@ -5,7 +5,7 @@ import { queryPaymentAtWechat } from '../../src/services/payments/query-payment.
 import { queryRefundAtWechat } from '../../src/services/refunds/query-refund.ts';
 import { findReviewForPayment } from '../../src/db/risk-reviews.ts';
 import { decisionsForPayment } from '../../src/db/risk-decisions.ts';
-import { approveReview, assignReview } from '../../src/services/risk/reviews.ts';
+import { approveReview, assignReview, listReviewItems } from '../../src/services/risk/reviews.ts';
 import { rejectReview, riskRefundNo } from '../../src/services/risk/reject-review.ts';
 import { createDraft, publish } from '../../src/services/risk/rule-sets.ts';
 import { addListEntry } from '../../src/services/risk/risk-lists.ts';
@@ -163,5 +163,10 @@ describeEachDb('risk control end to end against the simulator', (t) => {
     expect(await sweepReviewSla(late)).toBe(0);
     const alerts = await t.db.selectFrom('alerts').selectAll().where('source', '=', 'review.sla_breached').execute();
     expect(alerts.filter((a) => JSON.stringify(a).includes(review.id))).toHaveLength(1);
+    // The queue shows the breach, and the overdue filter finds the item only once it is past due.
+    const overdueLate = await listReviewItems(late, reviewer, { overdue: 'true', merchant_id: gw.merchant.id });
+    expect(overdueLate.find((r) => r.id === review.id)).toMatchObject({ sla_breached: true, due_at: review.due_at.toISOString() });
+    const early = { ...gw.app.ctx, clock: { now: () => review.due_at.getTime() - 1000 } };
+    expect((await listReviewItems(early, reviewer, { overdue: 'true', merchant_id: gw.merchant.id })).map((r) => r.id)).not.toContain(review.id);
   });
 });
