@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
@@ -8,8 +8,12 @@ import { openDatabase } from '../../src/db/connect.ts';
 import { migrateToLatest } from '../../src/db/migrate.ts';
 import { appendAudit } from '../../src/audit/append.ts';
 import { systemClock } from '../../src/lib/clock.ts';
+import { loadConfig } from '../../src/config/config.ts';
+import { openVaultFromConfig } from '../../src/services/custody/kms-from-config.ts';
+import { openSecret, sealSecret } from '../../src/services/custody/secrets.ts';
+import { generateMasterKeyFileContent } from '../../src/vault/local-kek.ts';
 
-/** `anfu audit verify|head` and `anfu keys status|rotate-master` against a PGlite data dir. */
+/** `anfu audit verify|head` and `anfu keys generate-master|status|rotate-master` against a PGlite data dir. */
 describe('custody and audit commands', () => {
   const dir = mkdtempSync(join(tmpdir(), 'anfu-cli-'));
   const saved = { ...process.env };
@@ -63,5 +67,45 @@ describe('custody and audit commands', () => {
     const v = await run('audit', 'verify');
     expect(v.code).toBe(1);
     expect(v.err).toContain('audit chain broken at entry 2: hash_mismatch');
+  }, 60_000);
+
+  it('keys generate-master, rotate-master and status: every sealed secret moves to the new key and still opens', async () => {
+    const oldKey = join(dir, 'old.key');
+    const newKey = join(dir, 'new.key');
+    writeFileSync(oldKey, generateMasterKeyFileContent(), { mode: 0o600 });
+    process.env.ANFU_MASTER_KEY_FILE = oldKey;
+    const oldVault = openVaultFromConfig(loadConfig());
+    const h = await openDatabase({ dataDir: join(dir, 'data') });
+    for (let i = 0; i < 5; i++) await h.db.transaction().execute((trx) => sealSecret({ vault: oldVault, clock: systemClock }, trx, `test:cli:${i}`, `cli secret ${i}`));
+    await h.close();
+
+    const gen = await run('keys', 'generate-master', '--out', newKey);
+    expect([gen.code, JSON.parse(gen.out)]).toEqual([0, { written: newKey }]);
+    expect(statSync(newKey).mode & 0o777).toBe(0o600);
+    const before = JSON.parse((await run('keys', 'status')).out) as { current_kek: string; secrets_by_kek: Array<{ kek_id: string }> };
+    expect(before.secrets_by_kek.map((r) => r.kek_id)).toContain(oldVault.currentProvider.kekId);
+
+    const missing = await run('keys', 'rotate-master', '--new-key-file', join(dir, 'nope.key'));
+    expect([missing.code, missing.err]).toEqual([1, expect.stringContaining('master_key_file_missing')]);
+    const rotated = await run('keys', 'rotate-master', '--new-key-file', newKey, '--page-size', '2');
+    expect(rotated.code, rotated.err).toBe(0);
+    expect(JSON.parse(rotated.out)).toMatchObject({ rewrapped: 5, conflicts: 0, remaining: [] });
+
+    // The new key alone now opens everything.
+    process.env.ANFU_MASTER_KEY_FILE = newKey;
+    const after = JSON.parse((await run('keys', 'status')).out) as { current_kek: string; secrets_by_kek: Array<{ kek_id: string }> };
+    expect(after.secrets_by_kek.map((r) => r.kek_id)).toEqual([after.current_kek]);
+    expect(after.current_kek).not.toBe(before.current_kek);
+    const newVault = openVaultFromConfig(loadConfig());
+    const h2 = await openDatabase({ dataDir: join(dir, 'data') });
+    try {
+      for (let i = 0; i < 5; i++) expect((await openSecret({ vault: newVault, db: h2.db }, `test:cli:${i}`)).reveal()).toBe(`cli secret ${i}`);
+      const audit = await h2.db.selectFrom('audit_log').select(['action', 'outcome']).where('action', '=', 'vault.master_key.rotated').execute();
+      expect(audit).toEqual([{ action: 'vault.master_key.rotated', outcome: 'success' }]);
+    } finally {
+      await h2.close();
+    }
+    // The output never carries key material.
+    for (const f of [oldKey, newKey]) expect(gen.out + rotated.out + gen.err + rotated.err).not.toContain(readFileSync(f, 'utf8').trim());
   }, 60_000);
 });
