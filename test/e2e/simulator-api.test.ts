@@ -129,6 +129,8 @@ describe('H5 order field rules', () => {
     ['missing h5_info.type', (o) => ({ ...o, scene_info: { payer_client_ip: '1.2.3.4', h5_info: {} } }), '/scene_info/h5_info/type'],
     ['unknown h5_info.type', (o) => ({ ...o, scene_info: { payer_client_ip: '1.2.3.4', h5_info: { type: 'Web' } } }), '/scene_info/h5_info/type'],
     ['time_expire not RFC 3339', (o) => ({ ...o, time_expire: '2030-01-01 10:00:00' }), '/time_expire'],
+    ['time_expire on 30 February', (o) => ({ ...o, time_expire: '2030-02-30T10:00:00+08:00' }), '/time_expire'],
+    ['time_expire at 24:00', (o) => ({ ...o, time_expire: '2030-03-01T24:00:00+08:00' }), '/time_expire'],
   ];
   for (const [name, change, field] of cases) {
     it(`rejects ${name} with PARAM_ERROR at ${field}`, async () => {
@@ -327,6 +329,10 @@ describe('trade bill', () => {
     expect(res.status).toBe(400);
     expect(res.json()).toMatchObject({ code: 'NO_STATEMENT_EXIST' });
     expect((await client.call('GET', '/v3/bill/tradebill?bill_date=20200101')).json()).toMatchObject({ code: 'PARAM_ERROR', detail: { field: 'bill_date', location: 'query' } });
+    // Dates that Date.parse would roll over into the next month are not dates.
+    for (const d of ['2024-02-30', '2023-02-29', '2024-04-31', '2024-13-01', '2024-00-10']) {
+      expect((await client.call('GET', `/v3/bill/tradebill?bill_date=${d}`)).json(), d).toMatchObject({ code: 'PARAM_ERROR', detail: { field: 'bill_date' } });
+    }
   });
 
   it('rejects an unknown download token', async () => {

@@ -5,6 +5,7 @@ import { randomAlnum } from '../../lib/ids.ts';
 import { buildTradeBill, cstDate, sha1Hex, type BillType } from '../bill.ts';
 import type { SimContext } from '../context.ts';
 import { toParamError } from '../field-errors.ts';
+import { isCalendarDate } from '../h5-order-schema.ts';
 import { authenticate, sendJson } from '../route-helpers.ts';
 import { SimError } from '../sim-error.ts';
 
@@ -32,7 +33,8 @@ export function registerBillRoutes(app: FastifyInstance, ctx: SimContext): void 
     const parsed = querySchema.safeParse(req.query);
     if (!parsed.success) throw toParamError(parsed.error.issues, req.query, 'query');
     const { bill_date: date, bill_type: type = 'ALL', tar_type: tar } = parsed.data;
-    if (Number.isNaN(Date.parse(`${date}T00:00:00+08:00`))) throw toParamError([{ code: 'custom', path: ['bill_date'], message: '账单日期无效', input: date }], req.query, 'query');
+    const [y, m, d] = date.split('-').map(Number) as [number, number, number];
+    if (!isCalendarDate(y, m, d)) throw toParamError([{ code: 'custom', path: ['bill_date'], message: '账单日期无效', input: date }], req.query, 'query');
     // The simulator issues today's bill at once (WeChat waits until the next morning) so demos can reconcile.
     if (date > cstDate(ctx.clock.now())) throw new SimError(400, 'NO_STATEMENT_EXIST', '账单文件不存在');
     const csv = buildTradeBill({ date, type: type as BillType, orders: ctx.state.orders(), refunds: ctx.state.refunds() });
