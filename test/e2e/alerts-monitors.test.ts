@@ -4,8 +4,8 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { fixedClock } from '../../src/lib/clock.ts';
 import { newId } from '../../src/lib/ids.ts';
 import { upsertMonitor } from '../../src/db/alerts-monitors.ts';
-import { listAlertEvents, listAlerts } from '../../src/db/alerts.ts';
-import { acknowledgeAlert, resolveAlert } from '../../src/services/alerts/alert-lifecycle.ts';
+import { findAlert, listAlertEvents, listAlerts } from '../../src/db/alerts.ts';
+import { acknowledgeAlert, escalateDueAlerts, resolveAlert } from '../../src/services/alerts/alert-lifecycle.ts';
 import { createAlertChannel } from '../../src/services/alerts/manage-channels.ts';
 import { raiseAlert } from '../../src/services/alerts/raise-alert.ts';
 import { DEFAULT_ALERT_SETTINGS } from '../../src/services/alerts/alert-settings.ts';
@@ -130,6 +130,20 @@ describeEachDb('alerts and monitors', (t) => {
     await resolveAlert(gw.app.ctx, { alertId: opened.alert.id, actor: 'op_tester' });
   });
 
+  it('escalates an unacknowledged alert one level per delay, up to the highest level', async () => {
+    const { alert } = await raiseAlert(gw.app.ctx, undefined, { key: 'test.escalation:1', source: 'test.escalation', severity: 'warning', merchantId: gw.merchant.id, title: 'Escalation probe' });
+    const levels: number[] = [];
+    for (let i = 0; i < DEFAULT_ALERT_SETTINGS.maxEscalationLevel + 2; i++) {
+      clock.advance(DEFAULT_ALERT_SETTINGS.escalateAfterMs + 1000);
+      await escalateDueAlerts(gw.app.ctx);
+      levels.push((await findAlert(t.db, alert.id))!.escalation_level);
+    }
+    expect(levels).toEqual([1, 2, 2, 2]);
+    const escalated = (await listAlertEvents(t.db, alert.id)).filter((e) => e.kind === 'escalated');
+    expect(escalated.map((e) => (e.data as { level: number }).level)).toEqual([1, 2]);
+    await resolveAlert(gw.app.ctx, { alertId: alert.id, actor: 'op_tester' });
+  });
+
   it('delivers to a signed webhook, a WeCom robot and SMTP, escalates, and is acknowledged and resolved with history', async () => {
     await createAlertChannel(gw.app.ctx, { kind: 'webhook', name: 'ops hook', url: `${hook.url}/alerts`, secret: SECRET, merchantId: null, minSeverity: 'info' });
     await createAlertChannel(gw.app.ctx, { kind: 'wecom', name: 'ops robot', key: 'robot-key-123456', merchantId: null, minSeverity: 'warning' });
@@ -172,7 +186,7 @@ describeEachDb('alerts and monitors', (t) => {
     // Every delivery shows on /metrics by channel kind, counted from this history.
     // (Escalated deliveries may still be arriving, and the scrape snapshot lives 5 s: poll until both agree.)
     await until(async () => {
-      const delivered = (await listAlertEvents(t.db, alert.id)).filter((e) => e.kind === 'delivered');
+      const delivered = await t.db.selectFrom('alert_events').select('data').where('kind', '=', 'delivered').execute();
       const metrics = await (await fetch(`${gw.baseUrl}/metrics`)).text();
       return ['webhook', 'wecom', 'email'].every((channel) => {
         const n = delivered.filter((e) => (e.data as { kind?: string }).kind === channel).length;
