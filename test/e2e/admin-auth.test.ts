@@ -139,6 +139,35 @@ describeEachDb('admin API sign-in, sessions and permissions', (t) => {
     expect([abs.status, abs.body.error.code]).toEqual([401, 'session_expired']);
   });
 
+  it('rotates the session at login: the cookie the browser brought is revoked, and the new one is HttpOnly and SameSite=Strict', async () => {
+    const v = await onboard('rotate@example.com', 'viewer');
+    const before = v.b.cookie!;
+    const csrfBefore = v.b.csrf!;
+    // The same browser signs in again, carrying its current cookie.
+    const again = await call(v.b, 'POST', '/admin/api/session', { email: 'rotate@example.com', password: v.password });
+    expect(again.status).toBe(201);
+    expect(again.setCookie).toMatch(/^anfu_session=[A-Za-z0-9_-]{22}; /);
+    expect(again.setCookie).toMatch(/HttpOnly/);
+    expect(again.setCookie).toMatch(/SameSite=Strict/);
+    expect(v.b.cookie).not.toBe(before);
+    expect(again.body.csrf_token).not.toBe(csrfBefore);
+    const old = await call({ cookie: before, csrf: csrfBefore }, 'GET', '/admin/api/me');
+    expect([old.status, old.body.error.code]).toEqual([401, 'session_revoked']);
+    expect((await call({ cookie: v.b.cookie, csrf: again.body.csrf_token }, 'GET', '/admin/api/me')).status).toBe(200);
+    // An unknown or malformed cookie is simply no session.
+    expect((await call({ cookie: 'anfu_session=not-a-token', csrf: undefined }, 'GET', '/admin/api/me')).body.error.code).toBe('unauthenticated');
+  });
+
+  it('answers a malformed or wrong TOTP code with clear codes', async () => {
+    const op = await onboard('badtotp@example.com', 'admin');
+    for (const code of ['abc', '12345', '1234567']) {
+      const r = await login('badtotp@example.com', op.password, code);
+      expect([code, r.res.status, r.res.body.error.code]).toEqual([code, 401, 'totp_invalid']);
+    }
+    const tooLong = await login('badtotp@example.com', op.password, '1'.repeat(17));
+    expect([tooLong.res.status, tooLong.res.body.error.code]).toEqual([400, 'invalid_request']);
+  });
+
   it('signs out everywhere and rejects the old cookies', async () => {
     const v = await onboard('everywhere@example.com', 'viewer');
     const second = await login('everywhere@example.com', v.password);
