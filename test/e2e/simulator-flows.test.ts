@@ -354,6 +354,73 @@ describe('interoperability with wechatpay-node-v3', () => {
     decipher_gcm<T>(ciphertext: string, aad: string, nonce: string, key?: string): T;
   };
 
+  type SdkOutput = { status: number; data?: Record<string, unknown>; error?: string };
+  const Sdk = require('wechatpay-node-v3') as new (o: Record<string, unknown>) => {
+    createHttp(service: unknown): void;
+    transactions_h5(p: Record<string, unknown>): Promise<SdkOutput>;
+    query(p: { out_trade_no: string }): Promise<SdkOutput>;
+    close(no: string): Promise<SdkOutput>;
+    refunds(p: Record<string, unknown>): Promise<SdkOutput>;
+    find_refunds(no: string): Promise<SdkOutput>;
+    verifySign(p: { timestamp: string; nonce: string; body: string; serial: string; signature: string; apiSecret?: string }): Promise<boolean>;
+  };
+
+  /** The SDK hard-codes WeChat's host; its pluggable HTTP layer sends the bytes it signed to the simulator instead. */
+  function sdkFor(sim: RunningSimulator) {
+    const pay = new Sdk({
+      appid: sim.sandbox.appid,
+      mchid: sim.sandbox.mchid,
+      serial_no: sim.sandbox.merchant_serial_no,
+      publicKey: readFileSync(sim.sandbox.merchant_certificate_path),
+      privateKey: readFileSync(sim.sandbox.merchant_private_key_path),
+      key: sim.sandbox.apiv3_key,
+    });
+    const send = async (method: 'GET' | 'POST', url: string, headers: Record<string, string>, params?: Record<string, unknown>): Promise<SdkOutput> => {
+      const res = await request(url.replace('https://api.mch.weixin.qq.com', sim.baseUrl), { method, headers, ...(params ? { body: JSON.stringify(params) } : {}) });
+      const text = await res.body.text();
+      return res.statusCode < 300 ? { status: res.statusCode, ...(text ? { data: JSON.parse(text) as Record<string, unknown> } : {}) } : { status: res.statusCode, error: text };
+    };
+    pay.createHttp({
+      post: (url: string, params: Record<string, unknown>, headers: Record<string, string>) => send('POST', url, headers, params),
+      get: (url: string, headers: Record<string, string>) => send('GET', url, headers),
+      upload: () => Promise.reject(new Error('not used')),
+    });
+    return pay;
+  }
+
+  it('in certificate mode, its verifySign fetches our certificates through its HTTP layer and accepts our notification', async () => {
+    const { sim, receiver, createOrder } = await setup({ keyMode: 'certificate' });
+    const pay = sdkFor(sim);
+    const { no } = await createOrder();
+    await fetch(`${sim.baseUrl}/sim/transactions/${no}/pay`, { method: 'POST' });
+    const [n] = await receiver.waitFor(1);
+    const h = n!.headers as Record<string, string>;
+    const params = { timestamp: h['wechatpay-timestamp']!, nonce: h['wechatpay-nonce']!, body: n!.body, serial: h['wechatpay-serial']!, signature: h['wechatpay-signature']! };
+    expect(params.serial).toBe(sim.sandbox.platform_certificate_serial);
+    await expect(pay.verifySign(params)).resolves.toBe(true);
+    await expect(pay.verifySign({ ...params, body: n!.body.replace('"id":"', '"id":"x') })).resolves.toBe(false);
+  });
+
+  it('its own API methods, with its HTTP layer plugged in to reach the simulator, order, query, refund and close', async () => {
+    const { sim, receiver } = await setup();
+    const pay = sdkFor(sim);
+    const no = `SDK${Date.now()}`;
+    const created = await pay.transactions_h5({ description: 'peer sdk', out_trade_no: no, notify_url: receiver.url, amount: { total: 300 }, scene_info: { payer_client_ip: '198.51.100.2', h5_info: { type: 'Wap' } } });
+    expect(created.status, created.error).toBe(200);
+    expect(String(created.data?.h5_url)).toContain('/pay/checkmweb?prepay_id=');
+    const queried = await pay.query({ out_trade_no: no });
+    expect(queried.status, queried.error).toBe(200);
+    expect(queried.data).toMatchObject({ out_trade_no: no, trade_state: 'NOTPAY' });
+    await fetch(`${sim.baseUrl}/sim/transactions/${no}/pay`, { method: 'POST' });
+    const refund = await pay.refunds({ out_trade_no: no, out_refund_no: `${no}R`, amount: { refund: 100, total: 300, currency: 'CNY' } });
+    expect(refund.status, refund.error).toBe(200);
+    expect((await pay.find_refunds(`${no}R`)).data).toMatchObject({ out_refund_no: `${no}R` });
+    const other = `SDK${Date.now()}C`;
+    await pay.transactions_h5({ description: 'to close', out_trade_no: other, notify_url: receiver.url, amount: { total: 1 }, scene_info: { payer_client_ip: '198.51.100.2', h5_info: { type: 'Wap' } } });
+    const closed = await pay.close(other);
+    expect(closed.status, closed.error).toBe(204);
+  });
+
   it('accepts an order signed by its helpers, and its decrypt helper opens our notification', async () => {
     const { sim, receiver } = await setup();
     const pay = new Pay({
