@@ -140,6 +140,30 @@ describeEachDb('alerts and monitors admin API over HTTP', (t) => {
     expect(await t.db.selectFrom('vault_secrets').select('id').where('id', '=', `alert_channel:${created.body.id}:secret`).execute()).toEqual([]);
   });
 
+  it('lists the global monitors and lets an operator of every merchant change one (audited)', async () => {
+    const list = await viewer.call('GET', '/admin/api/monitors');
+    expect(list.status).toBe(200);
+    expect(list.body.data.map((m: { kind: string }) => m.kind)).toEqual(expect.arrayContaining(['single_amount', 'success_rate', 'refund_amount']));
+    const before = list.body.data.find((m: { kind: string }) => m.kind === 'refund_amount');
+    expect(before).toMatchObject({ source: 'global', merchant_id: null, threshold: 1_000_000 });
+
+    const body = { threshold: 2_000_000, window_seconds: 7200, severity: 'critical' };
+    expect((await viewer.call('PUT', '/admin/api/monitors/refund_amount', body)).body.error.code).toBe('permission_denied');
+    const scopedTry = await scoped.call('PUT', '/admin/api/monitors/refund_amount', body);
+    expect([scopedTry.status, scopedTry.body.error.code]).toEqual([403, 'monitor_global_forbidden']);
+    expect((await reviewer.call('PUT', '/admin/api/monitors/no_such_kind', body)).body.error.code).toBe('monitor_kind_unknown');
+    expect((await reviewer.call('PUT', '/admin/api/monitors/refund_amount', { ...body, window_seconds: 10 })).status).toBe(400);
+
+    const saved = await reviewer.call('PUT', '/admin/api/monitors/refund_amount', body);
+    expect(saved.body).toMatchObject({ id: before.id, kind: 'refund_amount', source: 'global', merchant_id: null, threshold: 2_000_000, window_seconds: 7200, severity: 'critical' });
+    // Every merchant without an override of the kind now gets the new default.
+    const effective = await viewer.call('GET', `/admin/api/merchants/${gw.merchant.id}/monitors`);
+    expect(effective.body.data.find((m: { kind: string }) => m.kind === 'refund_amount')).toMatchObject({ source: 'global', threshold: 2_000_000 });
+    const audit = await t.db.selectFrom('audit_log').select(['action', 'actor_id']).where('target_id', '=', before.id).execute();
+    expect(audit).toEqual([{ action: 'monitor.global_saved', actor_id: reviewer.operatorId }]);
+    await reviewer.call('PUT', '/admin/api/monitors/refund_amount', { threshold: before.threshold, window_seconds: before.window_seconds, severity: before.severity });
+  });
+
   it('shows effective monitors, saves and deletes an override, within scope and role', async () => {
     const path = `/admin/api/merchants/${gw.merchant.id}/monitors`;
     const before = await viewer.call('GET', path);

@@ -69,6 +69,36 @@ export async function effectiveMonitors(ctx: Ctx, who: AdminActor, merchantId: s
   return { object: 'list' as const, merchant_id: id, data };
 }
 
+/** The global monitors (merchant_id NULL): the defaults every merchant without an override of a kind gets. */
+export async function globalMonitors(ctx: Ctx) {
+  const all = await listMonitors(ctx.db);
+  const data = MONITOR_KINDS.flatMap((kind) => {
+    const global = all.find((m) => m.kind === kind && m.merchant_id === null);
+    return global ? [monitorView(global, 'global')] : [];
+  });
+  return { object: 'list' as const, data };
+}
+
+/**
+ * Creates or replaces the global monitor of a kind. It concerns every merchant, so only an operator
+ * with access to every merchant may change it; audited (`monitor.global_saved`) in the same transaction.
+ */
+export async function upsertGlobalMonitor(ctx: Ctx, who: AdminActor, kindParam: string, body: unknown) {
+  if (who.scope !== null) throw new AppError('forbidden', 'monitor_global_forbidden', 'Only an operator with access to every merchant may change a global monitor.');
+  const kind = parseKind(kindParam);
+  const b = parseOrThrow(monitorOverrideBody, body);
+  if (kind === 'success_rate' && b.threshold > 10_000) {
+    throw new AppError('invalid_input', 'invalid_request', 'The request is invalid.', { issues: [{ field: '/threshold', message: 'a success-rate floor is in basis points (0–10000)' }] });
+  }
+  const row = await ctx.db.transaction().execute(async (trx) => {
+    const now = new Date(ctx.clock.now());
+    const m = await upsertMonitor(trx, { id: newId('mon'), merchantId: null, kind, threshold: b.threshold, windowSeconds: b.window_seconds, minVolume: b.min_volume, severity: b.severity, enabled: b.enabled, autoResolve: b.auto_resolve, now });
+    await appendAudit(ctx, trx, { actor: { type: 'operator', id: who.operatorId }, action: 'monitor.global_saved', target: { type: 'monitor', id: m.id }, merchantId: null, outcome: 'success', ip: who.ip ?? null, data: { kind, ...b } });
+    return m;
+  });
+  return monitorView(row, 'global');
+}
+
 export async function upsertOverride(ctx: Ctx, who: AdminActor, merchantId: string, kindParam: string, body: unknown) {
   const id = await merchantInScope(ctx, who, merchantId);
   const kind = parseKind(kindParam);
