@@ -40,10 +40,12 @@ export const faultConfigSchema = z.strictObject({
       signature_probe: z.boolean().optional(),
     })
     .optional(),
-  refunds: z.strictObject({ outcome: z.enum(['SUCCESS', 'ABNORMAL']).optional() }).optional(),
+  /** How new refunds settle: ABNORMAL (the payer's account cannot take it) or CLOSED (WeChat closed it). */
+  refunds: z.strictObject({ outcome: z.enum(['SUCCESS', 'ABNORMAL', 'CLOSED']).optional() }).optional(),
 });
 
 export type FaultConfig = z.infer<typeof faultConfigSchema>;
+export type RefundOutcome = 'SUCCESS' | 'ABNORMAL' | 'CLOSED';
 type Rule = z.infer<typeof ruleSchema>;
 
 export type FaultAction =
@@ -118,7 +120,7 @@ export class Faults {
     return this.#config.notifications?.signature_probe ?? false;
   }
 
-  get refundOutcome(): 'SUCCESS' | 'ABNORMAL' {
+  get refundOutcome(): RefundOutcome {
     return this.#config.refunds?.outcome ?? 'SUCCESS';
   }
 }

@@ -1,6 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { toRfc3339Cst } from '../lib/clock.ts';
 import type { SimContext } from './context.ts';
+import type { RefundOutcome } from './faults.ts';
 import type { SimRefund } from './state.ts';
 import { SimError } from './sim-error.ts';
 
@@ -99,8 +100,10 @@ export function scheduleSettlement(ctx: SimContext, r: SimRefund): void {
   });
 }
 
-/** Moves a PROCESSING refund to its outcome and notifies the merchant (spec §5.4). */
-export function settleRefund(ctx: SimContext, outRefundNo: string, outcome: 'SUCCESS' | 'ABNORMAL'): Record<string, unknown> {
+const REFUND_SUMMARY: Record<RefundOutcome, string> = { SUCCESS: '退款成功', ABNORMAL: '退款异常', CLOSED: '退款关闭' };
+
+/** Moves a PROCESSING refund to its outcome and notifies the merchant (spec §5.4). A CLOSED refund frees its amount again. */
+export function settleRefund(ctx: SimContext, outRefundNo: string, outcome: RefundOutcome): Record<string, unknown> {
   const r = ctx.state.refund(outRefundNo)!;
   const settled: SimRefund = { ...r, status: outcome, ...(outcome === 'SUCCESS' ? { success_time: ctx.clock.now() } : {}) };
   delete settled.settle_at;
@@ -119,8 +122,8 @@ export function settleRefund(ctx: SimContext, outRefundNo: string, outcome: 'SUC
   plaintext.amount = { total: settled.amount.total, refund: settled.amount.refund, payer_total: settled.amount.total, payer_refund: settled.amount.refund };
   ctx.notifier.send({
     url: settled.notify_url ?? order.notify_url,
-    event_type: outcome === 'SUCCESS' ? 'REFUND.SUCCESS' : 'REFUND.ABNORMAL',
-    summary: outcome === 'SUCCESS' ? '退款成功' : '退款异常',
+    event_type: `REFUND.${outcome}`,
+    summary: REFUND_SUMMARY[outcome],
     original_type: 'refund',
     plaintext,
     out_trade_no: settled.out_trade_no,

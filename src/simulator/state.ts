@@ -46,8 +46,8 @@ export interface SimRefund {
   success_time?: number;
   /** Real-time ms at which a PROCESSING refund settles; restored timers use it after a restart. */
   settle_at?: number;
-  /** Outcome the refund settles to (ABNORMAL when injected through faults). */
-  settle_to?: 'SUCCESS' | 'ABNORMAL';
+  /** Outcome the refund settles to (ABNORMAL or CLOSED when injected through faults). */
+  settle_to?: 'SUCCESS' | 'ABNORMAL' | 'CLOSED';
 }
 
 interface StateFile {

@@ -336,6 +336,27 @@ describe('simulator notifications → NotificationParser', () => {
     expect(mine).toMatchObject({ kind: 'refund', event_type: 'REFUND.SUCCESS', refund: { refund_status: 'SUCCESS', amount: { refund: 100, total: 1234 } } });
   });
 
+  it('types the simulator\'s REFUND.ABNORMAL and REFUND.CLOSED notifications', async () => {
+    const parser = new NotificationParser({ validator: client.validator, apiV3Key: ApiV3Key.from(s.sim.sandbox.apiv3_key) });
+    const o = order();
+    await client.send({ method: 'POST', path: '/v3/pay/transactions/h5', body: { ...o, notify_url: notifyUrl, appid: s.sim.sandbox.appid, mchid: s.sim.sandbox.mchid } });
+    await control(s, 'POST', `/sim/transactions/${o.out_trade_no}/pay`);
+    const before = received.length;
+    try {
+      for (const outcome of ['ABNORMAL', 'CLOSED']) {
+        await control(s, 'POST', '/sim/faults', { refunds: { outcome } });
+        await client.send({ method: 'POST', path: '/v3/refund/domestic/refunds', body: { out_trade_no: o.out_trade_no, out_refund_no: `${outcome}${o.out_trade_no}`, notify_url: notifyUrl, amount: { refund: 10, total: 1234, currency: 'CNY' } } });
+      }
+      await next(before + 3);
+    } finally {
+      await control(s, 'DELETE', '/sim/faults');
+    }
+    const events = await Promise.all(received.slice(before).map((r) => parser.parse(r.headers, r.body)));
+    for (const outcome of ['ABNORMAL', 'CLOSED']) {
+      expect(events.find((e) => e.kind === 'refund' && e.refund.out_refund_no === `${outcome}${o.out_trade_no}`)).toMatchObject({ kind: 'refund', event_type: `REFUND.${outcome}`, refund: { refund_status: outcome } });
+    }
+  });
+
   it('rejects the simulator\'s WECHATPAY/SIGNTEST/ probes', async () => {
     const parser = new NotificationParser({ validator: client.validator, apiV3Key: ApiV3Key.from(s.sim.sandbox.apiv3_key) });
     const before = received.length;

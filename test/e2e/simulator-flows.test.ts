@@ -241,6 +241,42 @@ describe('notifications', () => {
   });
 });
 
+describe('closed refunds', () => {
+  it('notifies REFUND.CLOSED (injected or through the control API), and a closed refund frees its amount', async () => {
+    const { sim, createOrder, receiver, client } = await setup({ refundDelaySeconds: 3600 });
+    const { no } = await createOrder();
+    await fetch(`${sim.baseUrl}/sim/transactions/${no}/pay`, { method: 'POST' });
+    await receiver.waitFor(1);
+    const refund = (n: string, amount: number) => client.call('POST', '/v3/refund/domestic/refunds', { out_trade_no: no, out_refund_no: n, amount: { refund: amount, total: 250, currency: 'CNY' } });
+    expect((await refund(`${no}-a`, 250)).status).toBe(200);
+    expect((await refund(`${no}-b`, 1)).json()).toMatchObject({ code: 'INVALID_REQUEST' });
+    const closed = await fetch(`${sim.baseUrl}/sim/refunds/${no}-a/close`, { method: 'POST' });
+    expect(await closed.json()).toMatchObject({ status: 'CLOSED' });
+    expect((await fetch(`${sim.baseUrl}/sim/refunds/${no}-a/close`, { method: 'POST' })).status).toBe(400);
+    const [, first] = await receiver.waitFor(2);
+    const key = ApiV3Key.from(sim.sandbox.apiv3_key);
+    const body = JSON.parse(first!.body);
+    expect(body).toMatchObject({ event_type: 'REFUND.CLOSED', summary: '退款关闭', resource: { original_type: 'refund' } });
+    expect(JSON.parse(openResourceText(key, body.resource))).toMatchObject({ out_refund_no: `${no}-a`, refund_status: 'CLOSED' });
+    expect((await client.call('GET', `/v3/refund/domestic/refunds/${no}-a`)).json()).toMatchObject({ status: 'CLOSED' });
+    // The closed 250 is refundable again; injected CLOSED settles through the delay like any outcome.
+    await fetch(`${sim.baseUrl}/sim/faults`, { method: 'POST', body: JSON.stringify({ refunds: { outcome: 'CLOSED' } }) });
+    expect((await refund(`${no}-c`, 250)).status).toBe(200);
+    await fetch(`${sim.baseUrl}/sim/refunds/${no}-c/succeed`, { method: 'POST' });
+    expect((await client.call('GET', `/v3/refund/domestic/refunds/${no}-c`)).json()).toMatchObject({ status: 'SUCCESS' });
+  });
+
+  it('settles a refund as CLOSED after the delay when faults say so', async () => {
+    const { sim, createOrder, receiver, client } = await setup();
+    await fetch(`${sim.baseUrl}/sim/faults`, { method: 'POST', body: JSON.stringify({ refunds: { outcome: 'CLOSED' } }) });
+    const { no } = await createOrder();
+    await fetch(`${sim.baseUrl}/sim/transactions/${no}/pay`, { method: 'POST' });
+    await client.call('POST', '/v3/refund/domestic/refunds', { out_trade_no: no, out_refund_no: `${no}-x`, amount: { refund: 10, total: 250, currency: 'CNY' } });
+    const got = await receiver.waitFor(2);
+    expect(JSON.parse(got[1]!.body)).toMatchObject({ event_type: 'REFUND.CLOSED' });
+  });
+});
+
 describe('faults on API calls', () => {
   it('answers with the chosen error, resets connections, and recovers after DELETE /sim/faults', async () => {
     const { sim, client } = await setup();

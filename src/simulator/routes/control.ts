@@ -50,4 +50,11 @@ export function registerControlRoutes(app: FastifyInstance, ctx: SimContext): vo
     if (refund.status !== 'PROCESSING') throw new SimError(400, 'INVALID_REQUEST', `退款单状态为${refund.status}，只有处理中的退款可置为成功`);
     return sendJson(reply, 200, settleRefund(ctx, refund.out_refund_no, 'SUCCESS'));
   });
+
+  app.post<{ Params: { no: string } }>('/sim/refunds/:no/close', async (req, reply) => {
+    const refund = ctx.state.refund(req.params.no);
+    if (!refund) throw new SimError(404, 'RESOURCE_NOT_EXISTS', '退款单不存在');
+    if (refund.status !== 'PROCESSING') throw new SimError(400, 'INVALID_REQUEST', `退款单状态为${refund.status}，只有处理中的退款可关闭`);
+    return sendJson(reply, 200, settleRefund(ctx, refund.out_refund_no, 'CLOSED'));
+  });
 }
