@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { insertAlertIfNoneActive } from '../../src/db/alerts.ts';
+import { findPublishedRuleSet } from '../../src/db/risk-rule-sets.ts';
 import { insertReview } from '../../src/db/risk-reviews.ts';
 import { systemClock } from '../../src/lib/clock.ts';
 import { queryPaymentAtWechat } from '../../src/services/payments/query-payment.ts';
@@ -75,26 +76,60 @@ describeEachDb('tenant isolation matrix', (t) => {
   it('admin API: an operator limited to merchant B gets 404 on every merchant-scoped route with A’s ids, and lists nothing of A', async () => {
     const admin = adminClient(gw.baseUrl);
     const scoped = await admin.onboard(gw.app.ctx, systemClock, 'tenant-b@example.com', 'admin', [b.merchant.id]);
+    // Merchant A's own risk rules: a draft rule set and a list entry, made by an operator of every merchant.
+    const ownerA = await admin.onboard(gw.app.ctx, systemClock, 'tenant-risk-owner@example.com', 'owner');
+    const baseRules = (await findPublishedRuleSet(t.db, null))!.rules as Record<string, unknown>[];
+    const draft = await admin.call(ownerA.b, 'POST', '/admin/api/risk/rule-sets', { merchant_id: a.merchant, rules: baseRules });
+    expect(draft.status, JSON.stringify(draft.body)).toBe(201);
+    const entry = await admin.call(ownerA.b, 'POST', '/admin/api/risk/lists', { merchant_id: a.merchant, list: 'ip_block', value: '36.99.0.0/16', note: 'tenant A only' });
+    expect(entry.status, JSON.stringify(entry.body)).toBe(201);
+    secrets.push(draft.body.id, entry.body.id, '36.99.0.0/16');
     const adminRoutes = routes.filter((r) => r.path.startsWith('/admin/api/'));
-    // Not merchant-scoped: the operator's own account, installation-wide risk rules and lists, the chain.
-    const global = [/^\/admin\/api\/(session$|sessions\/|me(\/|$))/, /^\/admin\/api\/risk\/(rule-sets|lists|backtest)/, /^\/admin\/api\/audit\/(verify|head)$/];
+    // Not merchant-scoped: the operator's own account, rule validation (no data), the chain, the
+    // installation-wide monitor defaults (only operators of every merchant change them: admin-alerts-http).
+    const global = [
+      /^\/admin\/api\/(session$|sessions\/|me(\/|$))/,
+      /^\/admin\/api\/risk\/rule-sets\/validate$/,
+      /^\/admin\/api\/audit\/(verify|head)$/,
+      /^\/admin\/api\/monitors(\/:kind)?$/,
+    ];
+    // Creations naming the merchant in the body: A's merchant id is refused like a missing one, and nothing is made.
+    const creates: Record<string, unknown> = {
+      'POST /admin/api/risk/rule-sets': { merchant_id: a.merchant, rules: baseRules },
+      'POST /admin/api/risk/lists': { merchant_id: a.merchant, list: 'ip_block', value: '36.98.0.0/16' },
+      'POST /admin/api/risk/backtest': { merchant_id: a.merchant, draft_rule_set: { rules: baseRules }, days: 1 },
+    };
     // Scoped by the operator's scope but checked elsewhere: operators (below), alert channels (admin-alerts-http).
     const elsewhere = [/^\/admin\/api\/operators/, /^\/admin\/api\/alert-channels/];
-    const collections = ['/admin/api/merchants', '/admin/api/payments', '/admin/api/reviews', '/admin/api/alerts', '/admin/api/audit', '/admin/api/dashboard'];
+    const collections = ['/admin/api/merchants', '/admin/api/payments', '/admin/api/reviews', '/admin/api/alerts', '/admin/api/audit', '/admin/api/dashboard', '/admin/api/risk/rule-sets', '/admin/api/risk/lists'];
     const subs: Record<string, string> = { 'api-keys': a.apiKey!, events: a.event!, monitors: 'amount' };
     const ids: Array<[RegExp, string]> = [
       [/^\/admin\/api\/merchants\/:id/, a.merchant!],
       [/^\/admin\/api\/(risk\/)?payments\/:id/, a.payment!],
       [/^\/admin\/api\/reviews\/:id/, a.review!],
       [/^\/admin\/api\/alerts\/:id/, a.alert!],
+      [/^\/admin\/api\/risk\/rule-sets\/:id/, draft.body.id],
+      [/^\/admin\/api\/risk\/lists\/:id/, entry.body.id],
     ];
     let tried = 0;
     for (const r of adminRoutes) {
       if (global.some((g) => g.test(r.path)) || elsewhere.some((g) => g.test(r.path))) continue;
-      if (collections.includes(r.path)) {
-        const all = await admin.call(scoped.b, r.method, r.path);
+      const create = creates[`${r.method} ${r.path}`];
+      if (create !== undefined) {
+        const res = await admin.call(scoped.b, r.method, r.path, create);
+        expect([r.method, r.path, res.status]).toEqual([r.method, r.path, 404]);
+        noneOfA(res.body, [a.merchant!]);
+        tried++;
+        continue;
+      }
+      if (collections.includes(r.path) && r.method === 'GET') {
+        // Risk rule sets and lists without a merchant mean the installation-wide ones, which a scoped
+        // operator may not see (404); its own merchant's are listed, and nothing of A.
+        const perMerchant = r.path.startsWith('/admin/api/risk/');
+        const all = await admin.call(scoped.b, r.method, perMerchant ? `${r.path}?merchant_id=${b.merchant.id}` : r.path);
         expect([r.path, all.status]).toEqual([r.path, 200]);
         noneOfA(all.body);
+        if (perMerchant) noneOfA((await admin.call(scoped.b, r.method, r.path)).body);
         const filtered = await admin.call(scoped.b, r.method, `${r.path}?merchant_id=${a.merchant}`);
         // Either refused (404, as for a missing merchant) or answered with nothing of A.
         expect([r.path, [200, 404].includes(filtered.status)]).toEqual([r.path, true]);
@@ -105,8 +140,8 @@ describeEachDb('tenant isolation matrix', (t) => {
       const hit = ids.find(([re]) => re.test(r.path));
       expect(hit, `unclassified admin route ${r.method} ${r.path}`).toBeDefined();
       const sub = /\/([a-z-]+)\/:(sub|kind)/.exec(r.path);
-      const path = r.path.replace(':id', hit![1]).replace(/:(sub|kind)/, sub ? subs[sub[1]!]! : 'x');
-      const body = ['POST', 'PUT', 'PATCH'].includes(r.method) ? bodyFor(r.path, scoped.id) : undefined;
+      const path = r.path.replace(':id', hit![1]).replace(/:(sub|kind)/, sub ? subs[sub[1]!]! : 'x').replace(':ruleId', String(baseRules[0]!.id));
+      const body = ['POST', 'PUT', 'PATCH'].includes(r.method) ? bodyFor(r.path, scoped.id, baseRules) : undefined;
       // The decisions route names the merchant in the query: try A's (out of scope) and B's (A's payment is not B's).
       for (const q of r.path.startsWith('/admin/api/risk/payments/') ? [`?merchant_id=${a.merchant}`, `?merchant_id=${b.merchant.id}`] : ['']) {
         const res = await admin.call(scoped.b, r.method, path + q, body);
@@ -115,7 +150,10 @@ describeEachDb('tenant isolation matrix', (t) => {
       }
       tried++;
     }
-    expect(tried).toBeGreaterThanOrEqual(25);
+    expect(tried).toBeGreaterThanOrEqual(33);
+    // Nothing of A was changed or added by B's operator.
+    expect((await admin.call(ownerA.b, 'GET', `/admin/api/risk/rule-sets/${draft.body.id}`)).body).toMatchObject({ status: 'draft', merchant_id: a.merchant });
+    expect((await admin.call(ownerA.b, 'GET', `/admin/api/risk/lists?merchant_id=${a.merchant}`)).body.data.map((e: { value: string }) => e.value)).toEqual(['36.99.0.0/16']);
   });
 
   it('operators: a scoped admin sees only operators within its scope and cannot widen any scope, its own included', async () => {
@@ -137,7 +175,9 @@ describeEachDb('tenant isolation matrix', (t) => {
   });
 });
 
-function bodyFor(path: string, operatorId: string): unknown {
+function bodyFor(path: string, operatorId: string, rules: unknown[]): unknown {
+  if (path === '/admin/api/risk/rule-sets/:id') return { rules };
+  if (path.endsWith('/rules/:ruleId/mode')) return { mode: 'shadow' };
   if (path.endsWith('/h5-domains')) return { h5_domains: ['evil.example.com'] };
   if (path.endsWith('/webhook-endpoint')) return { url: 'https://evil.example.com/hook' };
   if (path.endsWith('/refunds')) return { amount: 1 };
