@@ -16,6 +16,13 @@ module.exports = {
       to: { path: '(^|/)node_modules/(fastify|kysely|pg|pg-boss|@electric-sql)/' },
     },
     {
+      name: 'simulator-sees-only-lib-and-wechatpay',
+      comment: 'The simulator is a stand-in for WeChat: it speaks the protocol layer and knows nothing of the gateway.',
+      severity: 'error',
+      from: { path: '^src/simulator/' },
+      to: { path: '^src/(?!lib/|wechatpay/|simulator/)' },
+    },
+    {
       name: 'only-cli-and-tests-import-simulator',
       severity: 'error',
       from: { path: '^src/', pathNot: '^src/(simulator/|cli\\.ts|main\\.ts|sandbox/)|\\.test\\.ts$' },
