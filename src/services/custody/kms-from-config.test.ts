@@ -2,7 +2,9 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { startFakeVaultTransit } from '../../../test/helpers/fake-vault-transit.ts';
 import { generateMasterKeyFileContent } from '../../vault/local-kek.ts';
+import { Vault } from '../../vault/vault.ts';
 import { DEVELOPMENT_KEK_FILE, DEVELOPMENT_KEK_MARKER, resolveKms } from './kms-from-config.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'anfu-kms-'));
@@ -39,5 +41,26 @@ describe('KEK selection at start-up', () => {
     writeFileSync(short, Buffer.alloc(16, 1).toString('base64'), { mode: 0o600 });
     expect(() => resolveKms({ mode: 'sandbox', dataDir: dir, kms: 'local', masterKeyFile: short })).toThrow(expect.objectContaining({ code: 'master_key_wrong_length' }));
     expect(() => resolveKms({ mode: 'live', dataDir: dir, kms: 'vault-transit' })).toThrow(expect.objectContaining({ code: 'kms_config_invalid' }));
+  });
+
+  it('selects Vault transit from configuration (token read from its file), accepted in live mode, sealing through the KMS', async () => {
+    const fake = await startFakeVaultTransit();
+    try {
+      const tokenFile = join(dir, 'vault-token');
+      writeFileSync(tokenFile, `${fake.token}\n`, { mode: 0o600 });
+      const cfg = { mode: 'live' as const, dataDir: dir, kms: 'vault-transit' as const, vaultAddr: fake.url, vaultTokenFile: tokenFile, vaultTransitKey: 'anfu-kek' };
+      const r = resolveKms(cfg);
+      expect(r.provider.development).toBe(false);
+      expect(r.source).not.toContain(fake.token);
+      const vault = new Vault({ provider: r.provider });
+      const sealed = await vault.seal('merchant:m1:apiv3_key', 'k'.repeat(32));
+      expect(sealed.wrappedKey).toMatch(/^vault:v1:/);
+      expect((await vault.openString('merchant:m1:apiv3_key', sealed)).reveal()).toBe('k'.repeat(32));
+      expect(fake.requests.every((q) => q.token === fake.token)).toBe(true);
+      writeFileSync(tokenFile, '   \n');
+      expect(() => resolveKms(cfg)).toThrow(expect.objectContaining({ code: 'kms_config_invalid' }));
+    } finally {
+      await fake.close();
+    }
   });
 });
