@@ -100,6 +100,32 @@ describeEachDb('risk control end to end against the simulator', (t) => {
     await expect(approveReview(gw.app.ctx, reviewer, review.id, null)).rejects.toMatchObject({ code: 'review_state_conflict' });
   });
 
+  it('a rejection whose refund WeChat refuses stays open to a retry, which refunds under a new number', async () => {
+    const p = await paidAndApplied(530_000, '36.112.31.1');
+    const review = (await findReviewForPayment(t.db, p.id))!;
+    await gw.sim2('POST', '/sim/faults', { rules: [{ path: '/v3/refund/domestic/refunds', method: 'POST', error: { status: 403, code: 'NOT_ENOUGH' }, times: 1 }] });
+    try {
+      await expect(rejectReview(gw.app.ctx, reviewer, review.id, 'fraud')).rejects.toMatchObject({ details: { refund_id: expect.any(String) } });
+    } finally {
+      await gw.sim2('DELETE', '/sim/faults');
+    }
+    expect(await findReviewForPayment(t.db, p.id)).toMatchObject({ status: 'rejected', refund_id: null });
+    expect(await outbox('payment.review_closed', p.id)).toEqual([]);
+    const [refused] = await t.db.selectFrom('refunds').selectAll().where('payment_id', '=', p.id).execute();
+    expect(refused).toMatchObject({ status: 'failed', out_refund_no: riskRefundNo(review.id) });
+
+    const retried = await rejectReview(gw.app.ctx, reviewer, review.id, 'fraud');
+    expect(retried.refund_id).not.toBe(refused!.id);
+    const refund = await t.db.selectFrom('refunds').selectAll().where('id', '=', retried.refund_id!).executeTakeFirstOrThrow();
+    expect(refund).toMatchObject({ amount: 530_000, out_refund_no: riskRefundNo(review.id, 1) });
+    await waitFor(async () => (await queryRefundAtWechat(gw.app.ctx, gw.merchant.id, refund.id)).refund.status === 'succeeded');
+    expect((await gw.api('GET', `/v1/payments/${p.id}`)).body).toMatchObject({ status: 'refunded', refunded_amount: 530_000 });
+    const [closed] = await outbox('payment.review_closed', p.id);
+    expect(closed!.payload).toMatchObject({ data: { approved: false, refund_id: refund.id } });
+    // Once refunded, a third rejection changes nothing.
+    await expect(rejectReview(gw.app.ctx, reviewer, review.id, null)).rejects.toMatchObject({ code: 'review_state_conflict' });
+  });
+
   it('approving a held payment releases it and emits review_closed {approved: true}', async () => {
     const p = await paidAndApplied(550_000, '36.112.40.1');
     const review = (await findReviewForPayment(t.db, p.id))!;

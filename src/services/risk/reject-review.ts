@@ -1,5 +1,6 @@
 import { AppError } from '../../lib/errors.ts';
 import { findPayment } from '../../db/payments.ts';
+import { listRefundsOfPayment } from '../../db/refunds.ts';
 import { insertPaymentEvent } from '../../db/payment-events.ts';
 import { setPaymentRisk } from '../../db/risk-decisions.ts';
 import { findReview, updateReviewGuarded, type ReviewRow } from '../../db/risk-reviews.ts';
@@ -14,17 +15,25 @@ import { getReviewItem, type Reviewer } from './reviews.ts';
 
 export const RISK_REFUND_REASON = 'risk review rejected';
 
-/** Derived from the review id, so a retried rejection re-enters the same refund (WeChat dedups on it). */
-export function riskRefundNo(reviewId: string): string {
-  return `risk_${reviewId}`.slice(0, 64);
+/**
+ * Derived from the review id, so a retried rejection re-enters the same refund (WeChat dedups on it).
+ * Attempt n > 0 follows a refund WeChat refused or closed: that number is spent, so a new one is used.
+ */
+export function riskRefundNo(reviewId: string, attempt = 0): string {
+  const suffix = attempt > 0 ? `_${attempt}` : '';
+  return `risk_${reviewId}`.slice(0, 64 - suffix.length) + suffix;
 }
+
+/** Refund states that mean the money did not and will not go back: a rejection may try again. */
+const SPENT: ReadonlySet<string> = new Set(['failed', 'closed']);
 
 /**
  * Reject: (1) in one transaction the item becomes `rejected`, the payment `risk.status = rejected`,
  * and the decision is audited; (2) outside any transaction, a full refund of what remains is created
  * (reserve → WeChat → record, like any refund); (3) the refund id is attached and
  * `payment.review_closed {approved: false, refund_id}` goes out. If (2) fails, the item stays
- * rejected without a refund id and rejecting it again resumes at (2) with the same out_refund_no.
+ * rejected without a refund id and rejecting it again resumes at (2): a refund whose outcome was
+ * unknown is re-submitted with the same out_refund_no; after one WeChat refused, a new number is used.
  */
 export async function rejectReview(ctx: ServiceContext, who: Reviewer, id: string, note: string | null): Promise<ReviewRow> {
   const current = await getReviewItem(ctx, who, id);
@@ -58,11 +67,21 @@ export async function rejectReview(ctx: ServiceContext, who: Reviewer, id: strin
   const merchant = await getMerchant(ctx, review.merchant_id);
   const payment = await findPayment(ctx.db, review.merchant_id, review.payment_id);
   if (!payment) throw new AppError('not_found', 'payment_not_found', 'No such payment.');
-  const remaining = Number(payment.amount) - Number(payment.refunded_amount);
+  // This review's earlier refund attempts: one still alive (pending after an unknown outcome,
+  // processing, succeeded) is resumed or reused; refused or closed ones are skipped with a new number.
+  const prefix = riskRefundNo(review.id);
+  const attempts = (await listRefundsOfPayment(ctx.db, payment.id)).filter((r) => r.out_refund_no === prefix || r.out_refund_no.startsWith(`${prefix}_`));
+  const alive = attempts.find((r) => !SPENT.has(r.status));
   let refundId: string | null = null;
-  if (remaining > 0) {
-    const refund = await createRefund(ctx, merchant, payment.id, { amount: remaining, reason: RISK_REFUND_REASON, out_refund_no: riskRefundNo(review.id) });
+  if (alive) {
+    const refund = await createRefund(ctx, merchant, payment.id, { amount: Number(alive.amount), reason: RISK_REFUND_REASON, out_refund_no: alive.out_refund_no });
     refundId = refund.id;
+  } else {
+    const remaining = Number(payment.amount) - Number(payment.refunded_amount);
+    if (remaining > 0) {
+      const refund = await createRefund(ctx, merchant, payment.id, { amount: remaining, reason: RISK_REFUND_REASON, out_refund_no: riskRefundNo(review.id, attempts.length) });
+      refundId = refund.id;
+    }
   }
 
   return ctx.db.transaction().execute(async (trx) => {
