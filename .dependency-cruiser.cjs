@@ -17,10 +17,16 @@ module.exports = {
     },
     {
       name: 'simulator-sees-only-lib-and-wechatpay',
-      comment: 'The simulator is a stand-in for WeChat: it speaks the protocol layer and knows nothing of the gateway.',
+      comment: 'The simulator is a stand-in for WeChat: it speaks the protocol layer and knows nothing of the gateway. Its command entry may also read config (the log level).',
       severity: 'error',
       from: { path: '^src/simulator/' },
-      to: { path: '^src/(?!lib/|wechatpay/|simulator/)' },
+      to: { path: '^src/(?!lib/|wechatpay/|simulator/|config/)' },
+    },
+    {
+      name: 'only-the-simulator-command-reads-config',
+      severity: 'error',
+      from: { path: '^src/simulator/', pathNot: '^src/simulator/cli-command\\.ts$' },
+      to: { path: '^src/config/' },
     },
     {
       name: 'only-cli-and-tests-import-simulator',

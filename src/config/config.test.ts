@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './config.ts';
+import { ConfigError, loadConfig, loadLogLevel } from './config.ts';
 
 describe('loadConfig', () => {
   it('gives sandbox defaults with an empty environment', () => {
@@ -15,6 +15,12 @@ describe('loadConfig', () => {
     expect(c.port).toBe(9000);
     expect(c.mode).toBe('live');
     expect(c.databaseUrl).toBe('postgres://127.0.0.1/test');
+  });
+
+  it('reads the log level alone for the simulator command, ignoring other variables', () => {
+    expect(loadLogLevel({})).toBe('info');
+    expect(loadLogLevel({ ANFU_LOG_LEVEL: 'debug', ANFU_PORT: 'eighty', LOG_LEVEL: 'trace' })).toBe('debug');
+    expect(() => loadLogLevel({ ANFU_LOG_LEVEL: 'loud' })).toThrow(/ANFU_LOG_LEVEL/);
   });
 
   it('reports every problem at once, naming the variables', () => {

@@ -106,6 +106,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   return parsed.data;
 }
 
+/**
+ * Only ANFU_LOG_LEVEL, for commands such as `anfu simulator` that need nothing else of the gateway's
+ * configuration (and must not fail on a gateway variable they never use).
+ */
+export function loadLogLevel(env: NodeJS.ProcessEnv = process.env): Config['logLevel'] {
+  const raw = env[ENV_KEYS.logLevel];
+  const parsed = configSchema.shape.logLevel.safeParse(raw === '' ? undefined : raw);
+  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => `${ENV_KEYS.logLevel}: ${i.message}`));
+  return parsed.data;
+}
+
 /** For entry points: prints every configuration problem and exits 1 instead of throwing. */
 export function loadConfigOrExit(env: NodeJS.ProcessEnv = process.env): Config {
   try {

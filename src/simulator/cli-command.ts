@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import pino from 'pino';
+import { loadLogLevel } from '../config/config.ts';
 import { startSimulator } from './index.ts';
 
 function positiveNumber(v: string): number {
@@ -29,7 +30,7 @@ export function addSimulatorCommand(program: Command): void {
     .option('--h5-domain <domain...>', 'extra H5 payment domains besides 127.0.0.1 and localhost')
     .action(async (o: { port: number; host: string; stateDir: string; keyMode: 'public-key' | 'certificate' | 'both'; timeScale: number; refundDelay: number; allowHttpNotifyUrl: boolean; h5Domain?: string[] }) => {
       // Logs go to stderr: stdout carries only the one JSON line that scripts read.
-      const logger = pino({ level: process.env.LOG_LEVEL ?? 'info' }, pino.destination(2));
+      const logger = pino({ level: loadLogLevel() }, pino.destination(2));
       const sim = await startSimulator({
         port: o.port,
         host: o.host,
