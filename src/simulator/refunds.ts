@@ -38,6 +38,7 @@ export function refundView(r: SimRefund): Record<string, unknown> {
 }
 
 const MAX_REFUNDS_PER_ORDER = 50;
+const REFUND_WINDOW_MS = 365 * 86_400_000;
 
 export interface NewRefund {
   out_refund_no: string;
@@ -63,6 +64,8 @@ export function createRefund(ctx: SimContext, req: NewRefund): SimRefund {
   const order = byId ?? byNo;
   if (!order) throw new SimError(404, 'RESOURCE_NOT_EXISTS', '订单不存在');
   if (order.trade_state !== 'SUCCESS' && order.trade_state !== 'REFUND') throw new SimError(404, 'RESOURCE_NOT_EXISTS', '订单未支付，不能退款');
+  // Refunds are accepted for one year after payment (spec §5.3).
+  if (ctx.clock.now() - order.success_time! > REFUND_WINDOW_MS) throw new SimError(400, 'INVALID_REQUEST', '订单已超过可退款的最大期限（支付后一年）');
   if (req.amount.total !== order.amount.total) throw new SimError(400, 'INVALID_REQUEST', '订单金额total与原订单金额不一致');
   const previous = ctx.state.refundsOf(order.out_trade_no);
   if (previous.length >= MAX_REFUNDS_PER_ORDER) throw new SimError(403, 'RULE_LIMIT', `一笔订单最多退款${MAX_REFUNDS_PER_ORDER}次`);

@@ -277,6 +277,22 @@ describe('closed refunds', () => {
   });
 });
 
+describe('refund window', () => {
+  it('accepts a refund 365 days after payment and refuses one after that', async () => {
+    const clock = fixedClock(Date.now());
+    const { sim, createOrder, client } = await setup({ clock });
+    const { no } = await createOrder();
+    await fetch(`${sim.baseUrl}/sim/transactions/${no}/pay`, { method: 'POST' });
+    clock.advance(365 * 86_400_000);
+    const refund = (n: string) => client.call('POST', '/v3/refund/domestic/refunds', { out_trade_no: no, out_refund_no: n, amount: { refund: 1, total: 250, currency: 'CNY' } });
+    expect((await refund(`${no}-1`)).status).toBe(200);
+    clock.advance(1000);
+    const late = await refund(`${no}-2`);
+    expect(late.status).toBe(400);
+    expect(late.json()).toMatchObject({ code: 'INVALID_REQUEST', message: expect.stringContaining('一年') });
+  });
+});
+
 describe('faults on API calls', () => {
   it('answers with the chosen error, resets connections, and recovers after DELETE /sim/faults', async () => {
     const { sim, client } = await setup();
