@@ -8,7 +8,7 @@ import { decisionsForPayment } from '../../src/db/risk-decisions.ts';
 import { approveReview, assignReview, listReviewItems } from '../../src/services/risk/reviews.ts';
 import { rejectReview, riskRefundNo } from '../../src/services/risk/reject-review.ts';
 import { createDraft, publish } from '../../src/services/risk/rule-sets.ts';
-import { addListEntry } from '../../src/services/risk/risk-lists.ts';
+import { addListEntry, removeListEntry } from '../../src/services/risk/risk-lists.ts';
 import { findPublishedRuleSet } from '../../src/db/risk-rule-sets.ts';
 import { backtestStored } from '../../src/services/risk/backtest-stored.ts';
 import { sweepReviewSla } from '../../src/services/risk/review-sla.ts';
@@ -179,6 +179,22 @@ describeEachDb('risk control end to end against the simulator', (t) => {
     expect(report.draft.post_payment.review).toBe(paid.filter((r) => r.amount >= 500000).length);
     expect(report.draft.rule_hits.big).toBe(report.draft.pre_order.review + report.draft.post_payment.review);
     expect(report.active.pre_order.allow + report.active.pre_order.review + report.active.pre_order.block).toBe(rows.length);
+  });
+
+  it('a global backtest applies the global lists', async () => {
+    for (const ip of ['36.112.80.1', '36.112.80.2']) expect((await create({ amount: 100, payer_client_ip: ip })).status).toBe(201);
+    const entry = await addListEntry(gw.app.ctx, reviewer, { merchant_id: null, list: 'ip_allow', value: '36.112.80.0/24' });
+    try {
+      const rule = { id: 'allowed', expression: 'lists.ip_allowed', action: 'review', score: 1, reason: { 'zh-CN': '白名单', en: 'allowed' } };
+      const report = await backtestStored(gw.app.ctx, reviewer, { merchant_id: null, draft_rule_set: { rules: [rule] }, days: 1 });
+      const rows = await t.db.selectFrom('payments').select('payer_client_ip').execute();
+      const inRange = rows.filter((r) => r.payer_client_ip.startsWith('36.112.80.')).length;
+      expect(inRange).toBe(2);
+      expect(report.payments).toBe(rows.length);
+      expect(report.draft.pre_order.review).toBe(inRange);
+    } finally {
+      await removeListEntry(gw.app.ctx, reviewer, entry.id);
+    }
   });
 
   it('an item past its SLA raises one review.sla_breached alert', async () => {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { AppError } from '../../lib/errors.ts';
-import { effectiveEntries } from '../../db/risk-lists.ts';
+import { effectiveEntries, listEntries } from '../../db/risk-lists.ts';
 import { findEffectiveRuleSet, findPublishedRuleSet } from '../../db/risk-rule-sets.ts';
 import type { RiskListName } from '../../db/risk-tables.ts';
 import { backtest, compileRiskLists, compileRuleSet, DEFAULT_RULE_SET, type BacktestReport, type PastPayment } from '../../risk/index.ts';
@@ -11,7 +11,8 @@ import type { RuleOperator } from './rule-sets.ts';
 
 /**
  * `POST /admin/api/risk/backtest`: replays the stored payments of the last `days` through the draft
- * and the set in force (src/risk/backtest.ts), with the scope's lists. The openid is not replayed
+ * and the set in force (src/risk/backtest.ts), with the scope's lists (a merchant's own and the
+ * global ones; for a global backtest, the global ones). The openid is not replayed
  * (payments keep only its blind index), so openid lists and payer series read empty here.
  */
 export const MAX_BACKTEST_PAYMENTS = 200_000;
@@ -60,7 +61,8 @@ export async function backtestStored(ctx: ServiceContext, who: RuleOperator, raw
     };
   });
   const lists: Record<RiskListName, string[]> = { ip_block: [], ip_allow: [], device_block: [], device_allow: [], openid_block: [], openid_allow: [] };
-  if (merchantId) for (const e of await effectiveEntries(ctx.db, merchantId)) lists[e.list].push(e.value);
+  // A merchant's backtest uses its own entries and the global ones; a global backtest the global ones.
+  for (const e of merchantId ? await effectiveEntries(ctx.db, merchantId) : await listEntries(ctx.db, null)) lists[e.list].push(e.value);
   const report = await backtest(draft.ok, active, past, { lists: compileRiskLists(lists) });
   return { ...report, days };
 }
