@@ -135,8 +135,12 @@ describe('time_expire', () => {
     const clock = fixedClock(Date.now());
     const { sim, createOrder } = await setup({ clock });
     const expire = new Date(clock.now() + 120_000).toISOString().replace(/\.\d+Z$/, '+00:00');
-    const { no } = await createOrder({ time_expire: expire });
-    clock.advance(121_000);
+    const { no, h5Url } = await createOrder({ time_expire: expire });
+    clock.advance(119_000);
+    expect((await openCashier(h5Url, { referer: 'http://127.0.0.1/' })).html).toContain('确认支付');
+    clock.advance(2_000);
+    // The h5_url itself is still young (2 min 1 s): the page refuses because the order expired.
+    expect((await openCashier(h5Url, { referer: 'http://127.0.0.1/' })).html).toContain(CASHIER_MESSAGES.orderExpired);
     const res = await fetch(`${sim.baseUrl}/sim/transactions/${no}/pay`, { method: 'POST' });
     expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({ code: 'ORDER_EXPIRED' });
