@@ -113,6 +113,10 @@ describeEachDb('alerts and monitors admin API over HTTP', (t) => {
     const audit = await t.db.selectFrom('audit_log').selectAll().where('target_id', '=', created.body.id).execute();
     expect(audit.map((a) => a.action)).toEqual(['alert_channel.created']);
     expect(JSON.stringify(audit)).not.toContain(SECRET);
+    for (const body of [null, [], 'webhook', 7]) {
+      const refused = await admin.call('POST', '/admin/api/alert-channels', body);
+      expect([refused.status, refused.body.error.code]).toEqual([400, 'invalid_request']);
+    }
 
     const invalid = await admin.call('POST', '/admin/api/alert-channels', { kind: 'webhook', name: 'x', url: `${hook.url}/a`, secret: 'short' });
     expect([invalid.status, invalid.body.error.code]).toEqual([400, 'alert_channel_invalid']);

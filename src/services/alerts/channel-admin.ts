@@ -37,7 +37,9 @@ export async function listChannelsForOperator(ctx: Pick<ServiceContext, 'db'>, w
 
 /** The API speaks snake_case; the channel service takes camelCase. */
 function fromApi(body: unknown): AlertChannelInput {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) return body as AlertChannelInput;
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new AppError('invalid_input', 'invalid_request', 'The request is invalid.', { issues: [{ field: '/', message: 'expected a JSON object', code: 'invalid_type' }] });
+  }
   const { merchant_id, min_severity, min_level, ...rest } = body as Record<string, unknown>;
   return { ...rest, ...(merchant_id !== undefined ? { merchantId: merchant_id } : {}), ...(min_severity !== undefined ? { minSeverity: min_severity } : {}), ...(min_level !== undefined ? { minLevel: min_level } : {}) } as AlertChannelInput;
 }
