@@ -72,22 +72,32 @@ describeEachDb('audit log', (t) => {
     expect(await verifyAuditLog(t.db)).toMatchObject({ ok: true });
   });
 
-  it('detects a truncated tail against an exported head', async () => {
-    const exported = (await exportAuditHead(t.db)).head;
-    await t.db.transaction().execute((trx) => appendAudit({ clock }, trx, entry('test.after_export')));
-    expect(await verifyAuditLog(t.db, { expectedHead: exported })).toMatchObject({ ok: false, reason: 'head_mismatch' });
-  });
-
   it('purges only entries past retention, anchors the rest, and still verifies', async () => {
     await expect(purgeExpiredAudit({ db: t.db, clock }, 30)).rejects.toMatchObject({ code: 'audit_retention_too_short' });
     expect(await purgeExpiredAudit({ db: t.db, clock }, 365)).toBe(0);
     clock.set(Date.parse('2025-06-01T00:00:00.000Z'));
     await t.db.transaction().execute((trx) => appendAudit({ clock }, trx, entry('test.recent')));
     const removed = await purgeExpiredAudit({ db: t.db, clock }, 365);
-    expect(removed).toBe(24);
+    expect(removed).toBe(23);
     const v = await verifyAuditLog(t.db);
-    expect(v).toMatchObject({ ok: true, count: 2, purged: 24 });
+    expect(v).toMatchObject({ ok: true, count: 2, purged: 23 });
     expect(v.anchor).not.toBe(GENESIS_HASH);
+  });
+
+  it('verifies against an exported head after more entries, and detects a tail truncated behind it with the head row rewritten', async () => {
+    const exported = await exportAuditHead(t.db);
+    await t.db.transaction().execute((trx) => appendAudit({ clock }, trx, entry('test.after_export')));
+    await t.db.transaction().execute((trx) => appendAudit({ clock }, trx, entry('test.after_export')));
+    expect(await verifyAuditLog(t.db, { expectedHead: exported.head })).toMatchObject({ ok: true });
+    // An insider deletes the exported entry and everything after it, and points the head row at what is left.
+    await sql`ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only`.execute(t.db);
+    await sql`DELETE FROM audit_log WHERE id >= ${exported.headId}`.execute(t.db);
+    await sql`ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only`.execute(t.db);
+    const left = await t.db.selectFrom('audit_log').select(['id', 'hash']).orderBy('id', 'desc').limit(1).executeTakeFirst();
+    const head = await t.db.selectFrom('audit_head').select(['anchor_hash', 'anchor_id']).executeTakeFirstOrThrow();
+    await t.db.updateTable('audit_head').set({ head_hash: left?.hash ?? head.anchor_hash, head_id: left?.id ?? head.anchor_id }).execute();
+    expect(await verifyAuditLog(t.db)).toMatchObject({ ok: true });
+    expect(await verifyAuditLog(t.db, { expectedHead: exported.head })).toMatchObject({ ok: false, reason: 'anchor_not_found' });
   });
 });
 

@@ -116,6 +116,14 @@ describe('verifyChain', () => {
     expect((await verifyChain(chain.slice(0, 2))).ok).toBe(true);
     expect(await verifyChain(chain.slice(0, 2), { expectedHead: head })).toEqual({ ok: false, firstBrokenIndex: 2, firstBrokenId: null, reason: 'head_mismatch' });
     expect(await verifyChain(chain, { expectedHead: head })).toMatchObject({ ok: true });
+    expect(await verifyChain(chain.slice(0, 2), { anchoredHead: head })).toEqual({ ok: false, firstBrokenIndex: 2, firstBrokenId: null, reason: 'anchor_not_found' });
+  });
+
+  it('accepts entries appended after an anchored head, and an anchor at the start', async () => {
+    const chain = build([{ a: 1 }, { a: 2 }, { a: 3 }, { a: 4 }]);
+    expect(await verifyChain(chain, { anchoredHead: chain[1]!.hash, expectedHead: chain[3]!.hash })).toMatchObject({ ok: true, count: 4 });
+    expect(await verifyChain(chain.slice(2), { startHash: chain[1]!.hash, anchoredHead: chain[1]!.hash })).toMatchObject({ ok: true, count: 2 });
+    expect(await verifyChain(chain, { anchoredHead: 'f'.repeat(64) })).toMatchObject({ ok: false, reason: 'anchor_not_found' });
   });
 
   it('reports a malformed entry instead of throwing', async () => {

@@ -67,7 +67,7 @@ export function chainEntry(prevHash: string, id: string, content: Record<string,
   return { id, prevHash, hash: entryHash(prevHash, { ...content, id }), content };
 }
 
-export type ChainBreak = 'prev_hash_mismatch' | 'hash_mismatch' | 'malformed' | 'head_mismatch';
+export type ChainBreak = 'prev_hash_mismatch' | 'hash_mismatch' | 'malformed' | 'head_mismatch' | 'anchor_not_found';
 
 export type ChainVerification =
   | { ok: true; head: string; count: number }
@@ -75,14 +75,17 @@ export type ChainVerification =
 
 /**
  * Walks entries in order (any iterable or async iterable, so a database cursor streams) and stops at
- * the first broken one. `expectedHead` (an anchored head) catches a truncated tail;
+ * the first broken one. `expectedHead` is where the chain must end (the recorded head); `anchoredHead`
+ * is a head exported earlier and kept elsewhere: the chain must pass through it (entries appended
+ * since are fine), so a tail truncated and re-linked behind it is caught (`anchor_not_found`).
  * `startHash` lets a verification resume from a checkpoint.
  */
 export async function verifyChain(
   entries: Iterable<ChainedEntry> | AsyncIterable<ChainedEntry>,
-  opts: { startHash?: string; expectedHead?: string } = {},
+  opts: { startHash?: string; expectedHead?: string; anchoredHead?: string } = {},
 ): Promise<ChainVerification> {
   let prev = opts.startHash ?? GENESIS_HASH;
+  let anchorSeen = opts.anchoredHead === undefined || opts.anchoredHead === prev;
   let index = 0;
   for await (const e of entries) {
     const id = typeof e?.id === 'string' ? e.id : null;
@@ -98,11 +101,13 @@ export async function verifyChain(
     }
     if (e.hash !== expected) return { ok: false, firstBrokenIndex: index, firstBrokenId: id, reason: 'hash_mismatch' };
     prev = e.hash;
+    if (prev === opts.anchoredHead) anchorSeen = true;
     index++;
   }
   if (opts.expectedHead !== undefined && opts.expectedHead !== prev) {
     return { ok: false, firstBrokenIndex: index, firstBrokenId: null, reason: 'head_mismatch' };
   }
+  if (!anchorSeen) return { ok: false, firstBrokenIndex: index, firstBrokenId: null, reason: 'anchor_not_found' };
   return { ok: true, head: prev, count: index };
 }
 

@@ -22,12 +22,18 @@ async function* streamEntries(db: Kysely<Database>, pageSize: number): AsyncIter
 
 /**
  * Walks the stored chain from the retention anchor (genesis until a purge) and checks it ends at
- * the recorded head, so a deleted tail is caught as well as an edited entry. `expectedHead` compares
- * with a head exported earlier (anchored elsewhere), which also catches a rewritten head row.
+ * the recorded head, so a deleted tail is caught as well as an edited entry. `expectedHead` is a head
+ * exported earlier and anchored elsewhere: the chain must still pass through it (entries appended
+ * since are fine), which also catches a tail deleted together with a rewritten head row. An anchor
+ * older than the retention cutoff is purged with its entries; anchor heads newer than that.
  */
 export async function verifyAuditLog(db: Kysely<Database>, opts: { expectedHead?: string; pageSize?: number } = {}): Promise<AuditVerification> {
   const head = await readAuditHead(db);
-  const r = await verifyChain(streamEntries(db, opts.pageSize ?? 500), { startHash: head.anchor_hash, expectedHead: opts.expectedHead ?? head.head_hash });
+  const r = await verifyChain(streamEntries(db, opts.pageSize ?? 500), {
+    startHash: head.anchor_hash,
+    expectedHead: head.head_hash,
+    ...(opts.expectedHead ? { anchoredHead: opts.expectedHead } : {}),
+  });
   return { ...r, anchor: head.anchor_hash, purged: Number(head.purged_count) };
 }
 

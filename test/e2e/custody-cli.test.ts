@@ -55,7 +55,15 @@ describe('custody and audit commands', () => {
     expect(v.code).toBe(0);
     expect(JSON.parse(v.out)).toMatchObject({ ok: true, count: 3 });
     const h = await run('audit', 'head');
-    expect(JSON.parse(h.out).head).toMatch(/^[0-9a-f]{64}$/);
+    const exported = JSON.parse(h.out).head as string;
+    expect(exported).toMatch(/^[0-9a-f]{64}$/);
+    // Later entries keep the exported head a valid anchor; a head that is not on the chain fails.
+    const db = await openDatabase({ dataDir: join(dir, 'data') });
+    await db.db.transaction().execute((trx) => appendAudit({ clock: systemClock }, trx, { actor: { type: 'cli', id: 't' }, action: 'test.later', outcome: 'success' }));
+    await db.close();
+    expect((await run('audit', 'verify', '--expected-head', exported)).code).toBe(0);
+    const wrong = await run('audit', 'verify', '--expected-head', 'a'.repeat(64));
+    expect([wrong.code, wrong.err]).toEqual([1, expect.stringContaining('anchor_not_found')]);
   }, 60_000);
 
   it('exits 1 naming the first broken entry after tampering', async () => {
