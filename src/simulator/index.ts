@@ -51,14 +51,15 @@ export async function startSimulator(opts: SimulatorOptions): Promise<RunningSim
   // Keys must exist before the server can sign; base_url is rewritten once the port is known.
   let merchant = await loadOrCreateSandboxMerchant({ stateDir: opts.stateDir, baseUrl: '', h5Domains, now: clock.now() });
   const faults = new Faults();
+  const state = SimState.open(opts.stateDir);
   const timers = new Set<NodeJS.Timeout>();
   let closed = false;
   const ctx: SimContext = {
     merchant,
-    state: SimState.open(opts.stateDir),
+    state,
     clock,
     faults,
-    notifier: new Notifier({ merchant, keyMode, clock, faults, timeScale }),
+    notifier: new Notifier({ merchant, keyMode, clock, faults, timeScale, state }),
     keyMode,
     timeScale,
     allowHttpNotifyUrl: opts.allowHttpNotifyUrl ?? false,
@@ -83,8 +84,9 @@ export async function startSimulator(opts: SimulatorOptions): Promise<RunningSim
   merchant = await loadOrCreateSandboxMerchant({ stateDir: opts.stateDir, baseUrl: ctx.baseUrl, h5Domains });
   ctx.merchant.json.base_url = ctx.baseUrl;
   ctx.merchant.json.h5_domains = merchant.json.h5_domains;
-  // Refunds still PROCESSING when the previous run stopped settle as planned.
+  // Refunds still PROCESSING when the previous run stopped settle as planned; undelivered notifications go on.
   for (const r of ctx.state.refunds()) scheduleSettlement(ctx, r);
+  ctx.notifier.resume();
 
   return {
     baseUrl: ctx.baseUrl,

@@ -7,6 +7,7 @@ import { signResponse } from '../wechatpay/response-signer.ts';
 import type { SandboxMerchant } from './sandbox-merchant.ts';
 import type { Faults } from './faults.ts';
 import { notificationKeyFor, type KeyMode } from './signing-keys.ts';
+import type { SimPendingNotification, SimState } from './state.ts';
 
 /** WeChat's retry intervals after a failed delivery, in seconds (spec §3.4): 15 retries over 24 h 4 m. */
 export const RETRY_SCHEDULE_SECONDS = [15, 15, 30, 180, 600, 1200, 1800, 1800, 1800, 3600, 10800, 10800, 10800, 21600, 21600];
@@ -37,11 +38,8 @@ export interface DeliveryRecord {
   error?: string;
 }
 
-interface Pending {
-  event: NotificationEvent;
-  body: string;
-  id: string;
-}
+/** What a delivery needs; persisted (with the next attempt and when) until delivered or given up. */
+type Pending = Omit<SimPendingNotification, 'attempt' | 'next_at'>;
 
 export class Notifier {
   readonly #merchant: SandboxMerchant;
@@ -49,12 +47,15 @@ export class Notifier {
   readonly #clock: Clock;
   readonly #faults: Faults;
   readonly #timeScale: number;
+  readonly #state: SimState | undefined;
   readonly #timers = new Set<NodeJS.Timeout>();
   readonly #log: DeliveryRecord[] = [];
   #held: Pending[] = [];
   #closed = false;
 
-  constructor(opts: { merchant: SandboxMerchant; keyMode: KeyMode; clock: Clock; faults: Faults; timeScale: number }) {
+  /** With `state`, undelivered notifications survive a restart (see resume()). */
+  constructor(opts: { merchant: SandboxMerchant; keyMode: KeyMode; clock: Clock; faults: Faults; timeScale: number; state?: SimState }) {
+    this.#state = opts.state;
     this.#merchant = opts.merchant;
     this.#mode = opts.keyMode;
     this.#clock = opts.clock;
@@ -85,12 +86,13 @@ export class Notifier {
         nonce: sealed.nonce,
       },
     });
-    const pending = { event, body, id };
+    const pending: Pending = { id, body, url: event.url, event_type: event.event_type, out_trade_no: event.out_trade_no, ...(event.out_refund_no ? { out_refund_no: event.out_refund_no } : {}) };
     if (this.#faults.dropNotification()) {
       this.#record(pending, 0, 'notification', { outcome: 'dropped' });
       return id;
     }
     const window = this.#faults.reorderWindowMs;
+    this.#persist(pending, 0, Date.now() + window);
     if (window > 0) {
       // Held events go out newest first when the window closes: a deliberate reordering.
       this.#held.push(pending);
@@ -105,6 +107,14 @@ export class Notifier {
     }
     void this.#attempt(pending, 0);
     return id;
+  }
+
+  /** Re-schedules what the previous run left undelivered, each at its planned time (or now, if that passed). */
+  resume(): void {
+    for (const n of this.#state?.pendingNotifications() ?? []) {
+      const { attempt, next_at: nextAt, ...p } = n;
+      this.#later(Math.max(0, nextAt - Date.now()), () => void this.#attempt(p, attempt));
+    }
   }
 
   close(): void {
@@ -128,9 +138,19 @@ export class Notifier {
     if (this.#faults.signatureProbe) await this.#post(p, attempt, 'probe');
     const ok = await this.#post(p, attempt, 'notification');
     if (ok && this.#faults.duplicateNotifications) await this.#post(p, attempt, 'duplicate');
-    if (!ok && attempt < RETRY_SCHEDULE_SECONDS.length) {
-      this.#later((RETRY_SCHEDULE_SECONDS[attempt]! * 1000) / this.#timeScale, () => void this.#attempt(p, attempt + 1));
+    if (ok || attempt >= RETRY_SCHEDULE_SECONDS.length) {
+      this.#state?.notificationDone(p.id);
+      return;
     }
+    // Stopped meanwhile: the next run retries this attempt from what was persisted.
+    if (this.#closed) return;
+    const delayMs = (RETRY_SCHEDULE_SECONDS[attempt]! * 1000) / this.#timeScale;
+    this.#persist(p, attempt + 1, Date.now() + delayMs);
+    this.#later(delayMs, () => void this.#attempt(p, attempt + 1));
+  }
+
+  #persist(p: Pending, attempt: number, nextAt: number): void {
+    this.#state?.putPendingNotification({ ...p, attempt, next_at: nextAt });
   }
 
   async #post(p: Pending, attempt: number, kind: DeliveryRecord['kind']): Promise<boolean> {
@@ -141,7 +161,7 @@ export class Notifier {
       headers['Wechatpay-Signature'] = `WECHATPAY/SIGNTEST/${randomBytes(256).toString('base64')}`;
     }
     try {
-      const res = await request(p.event.url, {
+      const res = await request(p.url, {
         method: 'POST',
         headers: {
           ...headers,
@@ -169,15 +189,15 @@ export class Notifier {
   #record(p: Pending, attempt: number, kind: DeliveryRecord['kind'], r: Pick<DeliveryRecord, 'outcome' | 'status' | 'error'>): void {
     const rec: DeliveryRecord = {
       notification_id: p.id,
-      event_type: p.event.event_type,
-      out_trade_no: p.event.out_trade_no,
-      url: p.event.url,
+      event_type: p.event_type,
+      out_trade_no: p.out_trade_no,
+      url: p.url,
       attempt,
       kind,
       at: toRfc3339Cst(this.#clock.now()),
       ...r,
     };
-    if (p.event.out_refund_no) rec.out_refund_no = p.event.out_refund_no;
+    if (p.out_refund_no) rec.out_refund_no = p.out_refund_no;
     this.#log.push(rec);
     if (this.#log.length > 10_000) this.#log.shift();
   }

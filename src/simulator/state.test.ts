@@ -1,4 +1,4 @@
-import { appendFileSync, mkdtempSync, readFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -34,5 +34,23 @@ describe('simulator state journal', () => {
     expect(b.orders().map((o) => o.out_trade_no)).toEqual(['C000003']);
     expect(readFileSync(join(dir, 'state.json.journal'), 'utf8')).toBe('');
     expect(JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')).orders.C000003.out_trade_no).toBe('C000003');
+  });
+
+  it('keeps undelivered notifications across a reopen until they are done, and reads older state files without them', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sim-state-'));
+    const a = SimState.open(dir);
+    const n = { id: 'n1', body: '{}', url: 'https://x/n', event_type: 'TRANSACTION.SUCCESS' as const, out_trade_no: 'A000001', attempt: 0, next_at: 5 };
+    a.putPendingNotification(n);
+    a.putPendingNotification({ ...n, id: 'n2' });
+    a.putPendingNotification({ ...n, attempt: 3, next_at: 9 });
+    a.notificationDone('n2');
+    const b = SimState.open(dir);
+    expect(b.pendingNotifications()).toEqual([{ ...n, attempt: 3, next_at: 9 }]);
+    b.notificationDone('n1');
+    expect(SimState.open(dir).pendingNotifications()).toEqual([]);
+
+    const old = mkdtempSync(join(tmpdir(), 'sim-state-'));
+    writeFileSync(join(old, 'state.json'), JSON.stringify({ version: 1, orders: {}, prepays: {}, refunds: {} }));
+    expect(SimState.open(old).pendingNotifications()).toEqual([]);
   });
 });

@@ -50,11 +50,27 @@ export interface SimRefund {
   settle_to?: 'SUCCESS' | 'ABNORMAL' | 'CLOSED';
 }
 
+/** A notification not yet delivered: its retries go on after a restart, as WeChat's would. */
+export interface SimPendingNotification {
+  id: string;
+  /** The exact body: every attempt re-signs the same bytes. */
+  body: string;
+  url: string;
+  event_type: 'TRANSACTION.SUCCESS' | 'REFUND.SUCCESS' | 'REFUND.ABNORMAL' | 'REFUND.CLOSED';
+  out_trade_no: string;
+  out_refund_no?: string;
+  /** The attempt to make next (0 = the first delivery). */
+  attempt: number;
+  /** Real-time ms at which that attempt is due. */
+  next_at: number;
+}
+
 interface StateFile {
   version: 1;
   orders: Record<string, SimOrder>;
   prepays: Record<string, SimPrepay>;
   refunds: Record<string, SimRefund>;
+  notifications: Record<string, SimPendingNotification>;
 }
 
 /**
@@ -64,7 +80,12 @@ interface StateFile {
  * written atomically (temp file + rename). Appending one line per change keeps writes O(change)
  * instead of rewriting the whole file on every order, which dominated CPU under load.
  */
-type JournalEntry = { k: 'order'; v: SimOrder } | { k: 'prepay'; v: SimPrepay } | { k: 'refund'; v: SimRefund };
+type JournalEntry =
+  | { k: 'order'; v: SimOrder }
+  | { k: 'prepay'; v: SimPrepay }
+  | { k: 'refund'; v: SimRefund }
+  | { k: 'notification'; v: SimPendingNotification }
+  | { k: 'notification_done'; id: string };
 
 /** Compact once the journal holds this many entries, so replay at start stays short. */
 const COMPACT_AFTER = 5_000;
@@ -83,7 +104,7 @@ export class SimState {
 
   static open(stateDir: string): SimState {
     const path = join(resolve(stateDir), 'state.json');
-    const empty: StateFile = { version: 1, orders: {}, prepays: {}, refunds: {} };
+    const empty: StateFile = { version: 1, orders: {}, prepays: {}, refunds: {}, notifications: {} };
     const data = existsSync(path) ? ({ ...empty, ...(JSON.parse(readFileSync(path, 'utf8')) as StateFile) }) : empty;
     const state = new SimState(path, data);
     state.#replayJournal();
@@ -108,7 +129,9 @@ export class SimState {
   #apply(e: JournalEntry): void {
     if (e.k === 'order') this.#data.orders[e.v.out_trade_no] = e.v;
     else if (e.k === 'prepay') this.#data.prepays[e.v.prepay_id] = e.v;
-    else this.#data.refunds[e.v.out_refund_no] = e.v;
+    else if (e.k === 'refund') this.#data.refunds[e.v.out_refund_no] = e.v;
+    else if (e.k === 'notification') this.#data.notifications[e.v.id] = e.v;
+    else delete this.#data.notifications[e.id];
   }
 
   #record(e: JournalEntry): void {
@@ -155,6 +178,20 @@ export class SimState {
 
   putRefund(refund: SimRefund): void {
     this.#record({ k: 'refund', v: refund });
+  }
+
+  /** Notifications still to be delivered (or retried), oldest first. */
+  pendingNotifications(): SimPendingNotification[] {
+    return Object.values(this.#data.notifications);
+  }
+
+  putPendingNotification(n: SimPendingNotification): void {
+    this.#record({ k: 'notification', v: n });
+  }
+
+  /** Delivered, or WeChat's schedule ran out: nothing more to send. */
+  notificationDone(id: string): void {
+    if (Object.hasOwn(this.#data.notifications, id)) this.#record({ k: 'notification_done', id });
   }
 
   /** Writes a full snapshot atomically and empties the journal (compaction). */

@@ -398,7 +398,33 @@ describe('restart with a refund in flight', () => {
     }
     expect(status).toBe('SUCCESS');
     const got = await first.receiver.waitFor(2);
-    expect(JSON.parse(got[1]!.body)).toMatchObject({ event_type: 'REFUND.SUCCESS' });
+    expect(got.map((g) => JSON.parse(g.body).event_type)).toContain('REFUND.SUCCESS');
+  });
+
+  it('goes on retrying a notification the previous run failed to deliver, with the same id and body', async () => {
+    let failing = true;
+    // 100×: the first retry is due 150 ms after the failure, after the restart below.
+    const first = await setup({ timeScale: 100 }, () => (failing ? 503 : 200));
+    const { no } = await first.createOrder();
+    await fetch(`${first.sim.baseUrl}/sim/transactions/${no}/pay`, { method: 'POST' });
+    const deadline = Date.now() + 5000;
+    const failed = async () => ((await (await fetch(`${first.sim.baseUrl}/sim/notifications`)).json()) as { data: { outcome: string }[] }).data.some((d) => d.outcome === 'failed');
+    while (!(await failed()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    await first.sim.close();
+    failing = false;
+    const second = await startSimulator({ stateDir: first.stateDir, allowHttpNotifyUrl: true, timeScale: 100 });
+    cleanups.push(() => second.close());
+    const got = await first.receiver.waitFor(2);
+    expect(got[1]!.body).toBe(got[0]!.body);
+    await validatorFor(second).validate(got[1]!.headers, got[1]!.body);
+    const log = (await (await fetch(`${second.baseUrl}/sim/notifications`)).json()) as { data: { attempt: number; outcome: string }[] };
+    expect(log.data).toEqual([expect.objectContaining({ attempt: 1, outcome: 'delivered' })]);
+    // Delivered: a third run has nothing left to send.
+    await second.close();
+    const third = await startSimulator({ stateDir: first.stateDir, allowHttpNotifyUrl: true, timeScale: 100 });
+    cleanups.push(() => third.close());
+    await new Promise((r) => setTimeout(r, 300));
+    expect(first.receiver.received).toHaveLength(2);
   });
 });
 
