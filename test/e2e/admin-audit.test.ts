@@ -93,6 +93,21 @@ describeEachDb('admin API audit log', (t) => {
     expect(await t.db.selectFrom('audit_log').select('actor_id').where('action', '=', 'refund.created').where('target_id', '=', refund.body.id).execute()).toEqual([{ actor_id: owner.id }]);
   });
 
+  it('audits a close in the transaction that closes the payment: once, as the operator or the API key, and not for a no-op', async () => {
+    const mk = async (k: string) => (await gw.api('POST', '/v1/payments', { body: { amount: 310, description: 'audit close', payer_client_ip: '36.112.10.8' }, idempotencyKey: k })).body.id as string;
+    const byOperator = await mk('audit-close-1');
+    const byKey = await mk('audit-close-2');
+    expect((await admin.call(owner.b, 'POST', `/admin/api/payments/${byOperator}/close`, {})).body.status).toBe('closed');
+    expect((await admin.call(owner.b, 'POST', `/admin/api/payments/${byOperator}/close`, {})).body.status).toBe('closed');
+    expect((await gw.api('POST', `/v1/payments/${byKey}/close`)).body.status).toBe('closed');
+    const rows = await t.db.selectFrom('audit_log').select(['target_id', 'actor_type', 'actor_id', 'merchant_id']).where('action', '=', 'payment.closed').where('target_id', 'in', [byOperator, byKey]).orderBy('id').execute();
+    expect(rows.map((r) => [r.target_id, r.actor_type, r.merchant_id])).toEqual([
+      [byOperator, 'operator', gw.merchant.id],
+      [byKey, 'merchant_api_key', gw.merchant.id],
+    ]);
+    expect(rows[0]!.actor_id).toBe(owner.id);
+  });
+
   it('pages newest first with a cursor, without gaps or repeats', async () => {
     const all = (await admin.call(owner.b, 'GET', '/admin/api/audit?limit=200')).body.data.map((e: { seq: number }) => e.seq);
     const seen: number[] = [];

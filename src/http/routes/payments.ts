@@ -7,7 +7,7 @@ import { listPayments } from '../../services/payments/list-payments.ts';
 import { refreshH5Url } from '../../services/payments/refresh-h5-url.ts';
 import { closePayment } from '../../services/payments/close-payment.ts';
 import { paymentView } from '../../services/payments/payment-view.ts';
-import { addApiKeyAuth, merchantOf } from '../plugins/api-key-auth.ts';
+import { addApiKeyAuth, apiKeyActorOf, merchantOf } from '../plugins/api-key-auth.ts';
 import { runIdempotentSession } from '../plugins/idempotency.ts';
 import { registerOpenApiRoute } from '../openapi.ts';
 import { registerRefundRoutes } from './refunds.ts';
@@ -54,5 +54,5 @@ export function registerPaymentRoutes(app: FastifyInstance, ctx: ServiceContext)
 
   app.post<IdParams>('/v1/payments/:id/h5-url', async (req) => paymentView(await refreshH5Url(ctx, merchantOf(req).id, req.params.id)));
 
-  app.post<IdParams>('/v1/payments/:id/close', async (req) => paymentView(await closePayment(ctx, merchantOf(req).id, req.params.id)));
+  app.post<IdParams>('/v1/payments/:id/close', async (req) => paymentView(await closePayment(ctx, merchantOf(req).id, req.params.id, 'merchant', apiKeyActorOf(req))));
 }

@@ -101,8 +101,8 @@ export async function consoleQueryPayment(ctx: ServiceContext, actor: Actor, sco
 
 export async function consoleClosePayment(ctx: ServiceContext, actor: Actor, scope: MerchantScope, id: string) {
   const p = await paymentInScope(ctx, scope, id);
-  const row = await closePayment(ctx, p.merchant_id, p.id);
-  await auditAfter(ctx, actor, 'payment.closed_by_operator', p.merchant_id, { type: 'payment', id: p.id }, {});
+  // Audited by closePayment, in the transaction that closes it (nothing is recorded when it was closed already).
+  const row = await closePayment(ctx, p.merchant_id, p.id, 'merchant', { actor: { type: actor.type, id: actor.id }, ip: actor.ip ?? null });
   return { ...paymentView(row), merchant_id: row.merchant_id };
 }
 

@@ -1,3 +1,4 @@
+import { appendAudit, type AuditInput } from '../../audit/append.ts';
 import { updatePaymentGuarded, findPayment, type PaymentRow } from '../../db/payments.ts';
 import { insertPaymentEvent } from '../../db/payment-events.ts';
 import { PAID_STATUSES } from '../../domain/payment-status.ts';
@@ -15,7 +16,14 @@ import { classifyOrRethrow } from './wechat-errors.ts';
  * cannot pay an order we consider closed. If WeChat says it is paid, the payment is queried and the
  * success applied, and the caller learns `payment_already_paid`. Closing a closed payment is a no-op.
  */
-export async function closePayment(ctx: ServiceContext, merchantId: string, id: string, reason: 'merchant' | 'expired' = 'merchant'): Promise<PaymentRow> {
+export async function closePayment(
+  ctx: ServiceContext,
+  merchantId: string,
+  id: string,
+  reason: 'merchant' | 'expired' = 'merchant',
+  /** Who closes it (merchant API key or console operator): audited in the transaction that closes it. */
+  by?: { actor: AuditInput['actor']; ip?: string | null | undefined },
+): Promise<PaymentRow> {
   const payment = await getPayment(ctx, merchantId, id);
   if (payment.status === 'closed') return payment;
   if (PAID_STATUSES.includes(payment.status)) throw alreadyPaid();
@@ -41,6 +49,7 @@ export async function closePayment(ctx: ServiceContext, merchantId: string, id: 
     if (!row) return undefined;
     await insertPaymentEvent(trx, payment.id, 'closed', { reason }, now);
     await emitEvent(ctx, trx, { merchantId, type: 'payment.closed', dedupKey: `payment.closed:${payment.id}`, data: { payment: paymentView(row) } });
+    if (by) await appendAudit(ctx, trx, { actor: by.actor, action: 'payment.closed', target: { type: 'payment', id: payment.id }, merchantId, outcome: 'success', ip: by.ip ?? null });
     return row;
   });
   if (closed) return closed;
