@@ -266,6 +266,16 @@ describe('WechatPayClient verification', () => {
     expect(w.seen).toHaveLength(1);
   });
 
+  it('refuses verify:false on any endpoint but the bill file and the certificate download, sending nothing', async () => {
+    const w = await fakeWechat(() => ({ status: 200, body: H5, sign: false }));
+    const { c } = client([w.url]);
+    for (const path of ['/v3/pay/transactions/h5', '/v3/certificates/../pay/transactions/h5', '/v3/billdownload/file2']) {
+      await expect(c.send({ method: 'POST', path, body: {}, verify: false })).rejects.toThrow(TypeError);
+    }
+    expect(w.seen).toHaveLength(0);
+    await expect(c.send({ method: 'GET', path: '/v3/billdownload/file?token=x', verify: false })).resolves.toMatchObject({ status: 200 });
+  });
+
   it('rejects an unsigned 2xx answer', async () => {
     const w = await fakeWechat(() => ({ status: 200, body: H5, sign: false }));
     const { c } = client([w.url]);

@@ -51,6 +51,8 @@ export interface RequestSpec {
 /** WeChat closes idle connections after 8 s (spec §9); close ours first so a request never lands on a dying socket. */
 export const KEEP_ALIVE_MS = 7_000;
 const DEFAULT_MAX_JSON_BYTES = 1 << 20;
+/** The bill file is unsigned (spec §2.1); the certificate download is verified by its caller with the certificates it decrypts. */
+const UNVERIFIED_PATHS = /^\/v3\/(?:billdownload\/file|certificates)$/;
 // WeChat may refuse requests without a meaningful User-Agent (spec §1.4); this mirrors the Go SDK's shape.
 const DEFAULT_USER_AGENT = `Anfu/0.1 (${process.platform}) Node/${process.versions.node}`;
 
@@ -119,6 +121,10 @@ export class WechatPayClient {
    * those bytes with a fresh nonce and timestamp. Returns 2xx answers; throws WechatPayApiError otherwise.
    */
   async send(spec: RequestSpec): Promise<RawResponse> {
+    if (spec.verify === false && !UNVERIFIED_PATHS.test(pathOnly(spec.path))) {
+      // Verification is not a caller's option: only the two endpoints that cannot be verified here may skip it.
+      throw new TypeError(`${spec.method} ${pathOnly(spec.path)} is always verified; verify:false is only for the bill file and the certificate download`);
+    }
     const bodyText = spec.body === undefined ? '' : JSON.stringify(spec.body);
     const sleep = this.#opts.sleep ?? defaultSleep;
     let originIndex = 0;
