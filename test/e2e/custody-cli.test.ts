@@ -12,6 +12,7 @@ import { loadConfig } from '../../src/config/config.ts';
 import { openVaultFromConfig } from '../../src/services/custody/kms-from-config.ts';
 import { openSecret, sealSecret } from '../../src/services/custody/secrets.ts';
 import { generateMasterKeyFileContent } from '../../src/vault/local-kek.ts';
+import { startFakeVaultTransit } from '../helpers/fake-vault-transit.ts';
 
 /** `anfu audit verify|head` and `anfu keys generate-master|status|rotate-master` against a PGlite data dir. */
 describe('custody and audit commands', () => {
@@ -115,5 +116,44 @@ describe('custody and audit commands', () => {
     }
     // The output never carries key material.
     for (const f of [oldKey, newKey]) expect(gen.out + rotated.out + gen.err + rotated.err).not.toContain(readFileSync(f, 'utf8').trim());
+  }, 60_000);
+
+  it('keys rotate-master with Vault transit: moves local-KEK records into Vault and re-wraps the rest onto the newest transit key version', async () => {
+    expect((await run('keys', 'rotate-master')).err).toContain('new_key_file_required');
+    const fake = await startFakeVaultTransit();
+    try {
+      const tokenFile = join(dir, 'vault-token');
+      writeFileSync(tokenFile, fake.token, { mode: 0o600 });
+      // The local key of the previous test stays readable while its records move into Vault.
+      process.env.ANFU_PREVIOUS_MASTER_KEY_FILE = process.env.ANFU_MASTER_KEY_FILE;
+      delete process.env.ANFU_MASTER_KEY_FILE;
+      Object.assign(process.env, { ANFU_KMS: 'vault-transit', ANFU_VAULT_ADDR: fake.url, ANFU_VAULT_TOKEN_FILE: tokenFile, ANFU_VAULT_TRANSIT_KEY: 'anfu-kek' });
+      const transitVault = openVaultFromConfig(loadConfig());
+      const h = await openDatabase({ dataDir: join(dir, 'data') });
+      for (let i = 0; i < 3; i++) await h.db.transaction().execute((trx) => sealSecret({ vault: transitVault, clock: systemClock }, trx, `test:transit:${i}`, `transit secret ${i}`));
+      await h.close();
+      fake.rotate('anfu-kek');
+
+      const rotated = await run('keys', 'rotate-master');
+      expect(rotated.code, rotated.err).toBe(0);
+      expect(JSON.parse(rotated.out)).toMatchObject({ rewrapped: 8, remaining: [] });
+      const status = JSON.parse((await run('keys', 'status')).out) as { current_kek: string; secrets_by_kek: Array<{ kek_id: string }> };
+      expect(status.secrets_by_kek.map((r) => r.kek_id)).toEqual([status.current_kek]);
+      const h2 = await openDatabase({ dataDir: join(dir, 'data') });
+      try {
+        const envelopes = await h2.db.selectFrom('vault_secrets').select(['id', 'envelope']).where('id', 'like', 'test:%').execute();
+        for (const e of envelopes) expect([e.id, JSON.parse(typeof e.envelope === 'string' ? e.envelope : JSON.stringify(e.envelope)).wrappedKey]).toEqual([e.id, expect.stringMatching(/^vault:v2:/)]);
+        // Vault alone (no local key) opens every record now.
+        delete process.env.ANFU_PREVIOUS_MASTER_KEY_FILE;
+        const onlyVault = openVaultFromConfig(loadConfig());
+        for (let i = 0; i < 5; i++) expect((await openSecret({ vault: onlyVault, db: h2.db }, `test:cli:${i}`)).reveal()).toBe(`cli secret ${i}`);
+        for (let i = 0; i < 3; i++) expect((await openSecret({ vault: onlyVault, db: h2.db }, `test:transit:${i}`)).reveal()).toBe(`transit secret ${i}`);
+      } finally {
+        await h2.close();
+      }
+      expect(rotated.out + rotated.err).not.toContain(fake.token);
+    } finally {
+      await fake.close();
+    }
   }, 60_000);
 });

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../../config/config.ts';
 import { openMigratedDatabase } from '../../db/open-from-config.ts';
 import { countVaultSecretsByKek } from '../../db/vault-secrets.ts';
-import { isAppError } from '../../lib/errors.ts';
+import { AppError, isAppError } from '../../lib/errors.ts';
 import { systemClock } from '../../lib/clock.ts';
 import { generateMasterKeyFileContent } from '../../vault/local-kek.ts';
 import { assertKekAllowed } from '../../vault/kek-policy.ts';
@@ -49,16 +49,21 @@ export function addKeysCommand(program: Command): void {
   keys
     .command('rotate-master')
     .description('re-wrap every data key under a new master key while the service runs (see docs/security.md)')
-    .requiredOption('--new-key-file <path>', 'the new master key file')
+    .option('--new-key-file <path>', 'the new master key file (local KEK); with ANFU_KMS=vault-transit omit it to re-wrap under the newest version of the transit key')
     .option('--page-size <n>', 'records per page', '100')
-    .action((o: { newKeyFile: string; pageSize: string }) =>
+    .action((o: { newKeyFile?: string; pageSize: string }) =>
       run(async () => {
         const config = loadConfig();
-        const next = loadKekFile(o.newKeyFile, { requirePrivate: config.mode === 'live' });
+        if (!o.newKeyFile && config.kms !== 'vault-transit') {
+          throw new AppError('invalid_input', 'new_key_file_required', 'a local master key rotation needs --new-key-file (only ANFU_KMS=vault-transit rotates in place)');
+        }
+        const vault = openVaultFromConfig(config);
+        // Vault transit: `vault write -f transit/keys/<name>/rotate` made a new key version; the same
+        // provider re-wraps every record (Vault's rewrap) onto it.
+        const next = o.newKeyFile ? loadKekFile(o.newKeyFile, { requirePrivate: config.mode === 'live' }) : vault.currentProvider;
         assertKekAllowed(config.mode, next);
         const { handle } = await openMigratedDatabase(config);
         try {
-          const vault = openVaultFromConfig(config);
           return await rotateMasterKey({ db: handle.db, clock: systemClock, vault }, next, { type: 'cli', id: cliActorId() }, { pageSize: Number(o.pageSize) || 100 });
         } finally {
           await handle.close();
