@@ -36,4 +36,16 @@ describe('loadConfig', () => {
       expect((e as ConfigError).problems).toHaveLength(3);
     }
   });
+
+  it('keeps audit entries at least 12 months: ANFU_AUDIT_RETENTION_DAYS defaults to 400 and refuses less than 365', () => {
+    expect(loadConfig({}).auditRetentionDays).toBe(400);
+    expect(loadConfig({ ANFU_AUDIT_RETENTION_DAYS: '365' }).auditRetentionDays).toBe(365);
+    expect(loadConfig({ ANFU_AUDIT_RETENTION_DAYS: '3650' }).auditRetentionDays).toBe(3650);
+    expect(() => loadConfig({ ANFU_AUDIT_RETENTION_DAYS: '364' })).toThrow(ConfigError);
+    try {
+      loadConfig({ ANFU_AUDIT_RETENTION_DAYS: '90' });
+    } catch (e) {
+      expect((e as ConfigError).problems.join('\n')).toContain('ANFU_AUDIT_RETENTION_DAYS: must be at least 365 (12 months)');
+    }
+  });
 });
