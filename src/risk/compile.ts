@@ -2,6 +2,7 @@ import type { ParseResult } from '@marcbachmann/cel-js';
 import { AppError } from '../lib/errors.ts';
 import { checkEnvironment, evalEnvironment } from './cel-environment.ts';
 import { keysReadBy, mergeReadKeys, type ReadKeys, type SeriesRef } from './fact-usage.ts';
+import { unsafePatterns } from './regex-guard.ts';
 import { ruleSetSchema, type Rule } from './rule.ts';
 
 /**
@@ -21,7 +22,8 @@ export type RuleSetErrorCode =
   | 'invalid_rule_set'
   | 'cel_syntax_error'
   | 'cel_type_error'
-  | 'cel_not_boolean';
+  | 'cel_not_boolean'
+  | 'cel_unsafe_regex';
 
 export interface RuleSetError {
   code: RuleSetErrorCode;
@@ -101,6 +103,18 @@ function compileRule(rule: Rule, index: number): CompiledRule | RuleSetError {
       };
     }
     const evaluate = evalEnvironment.parse(rule.expression);
+    // matches() backtracks: only patterns of bounded cost are accepted (regex-guard.ts).
+    const [unsafe] = unsafePatterns(evaluate.ast);
+    if (unsafe) {
+      const position = positionOf(rule.expression, unsafe.offset);
+      return {
+        code: 'cel_unsafe_regex',
+        rule_id: rule.id,
+        path: `rules.${index}.expression`,
+        message: `rule "${rule.id}": at line ${position.line}, column ${position.column}: ${unsafe.message}`,
+        position,
+      };
+    }
     // Type-check in the evaluation environment too: the library annotates the tree, so no live
     // decision pays for checking, and any drift between the two environments is caught here.
     const evalChecked = evaluate.check();
