@@ -16,7 +16,7 @@ async function main(): Promise<void> {
   }
   const logger = createLogger({ level: config.logLevel, destination: process.stderr });
   const sandbox = await startSandbox({ config, logger });
-  process.stdout.write(describeSandbox(sandbox.file, sandbox.filePath));
+  process.stdout.write(describeSandbox(sandbox.file, sandbox.filePath, sandbox.app.ctx.vault.currentProvider));
   onShutdownSignals(
     async (signal) => {
       logger.info({ signal }, 'shutting down: readiness off, draining requests, releasing jobs');
