@@ -89,6 +89,9 @@ describeEachDb('platform certificates to public key, and the 12-hour certificate
     await setRefreshedAgo(12 * HOUR + 1000);
     expect((await runCredentialMaintenance(gw.app.ctx)).refreshed).toBe(1);
     expect(await storedSerials()).toEqual([simCert, valid.serial].sort());
+    // The change of certificates is audited once (the second refresh changed nothing).
+    const refreshes = await t.db.selectFrom('audit_log').select(['actor_id', 'data']).where('merchant_id', '=', gw.merchant.id).where('action', '=', 'credentials.platform_certificates.refreshed').execute();
+    expect(refreshes).toEqual([{ actor_id: 'credentials-job', data: { added: [simCert], removed: [expired.serial] } }]);
 
     // Still certificate mode: responses signed by the platform certificate verify, the public key's do not.
     await gw.app.ctx.wechat.invalidate(gw.merchant.id);

@@ -7,6 +7,7 @@ import { normaliseSerial } from '../../wechatpay/keys.ts';
 import { emitEvent } from '../events/emit-event.ts';
 import { loadMerchantCredentials } from '../merchants/merchants.ts';
 import { expireApiV3Grace } from './apiv3-key-change.ts';
+import { auditCredentialChange } from './credential-audit.ts';
 import type { PlatformCertificateRecord } from '../../db/schema.ts';
 
 type Ctx = Pick<ServiceContext, 'db' | 'clock' | 'vault' | 'wechat' | 'jobs' | 'logger'>;
@@ -101,10 +102,20 @@ async function refreshPlatformCertificates(ctx: Ctx, merchantId: string, known: 
     }
   }
   const merged = [...bySerial.values()];
-  await ctx.db
-    .updateTable('merchant_credentials')
-    .set({ platform_certificates: JSON.stringify(merged), certificates_refreshed_at: new Date(now) })
-    .where('merchant_id', '=', merchantId)
-    .execute();
+  const before = new Set(known.map((c) => c.serial_no));
+  const added = merged.map((c) => c.serial_no).filter((serial) => !before.has(serial));
+  const removed = [...before].filter((serial) => !bySerial.has(serial));
+  await ctx.db.transaction().execute(async (trx) => {
+    await trx
+      .updateTable('merchant_credentials')
+      .set({ platform_certificates: JSON.stringify(merged), certificates_refreshed_at: new Date(now) })
+      .where('merchant_id', '=', merchantId)
+      .execute();
+    // A key rotation on WeChat's side (new certificate) or an expiry: audited; an unchanged refresh is not.
+    if (added.length || removed.length) {
+      await auditCredentialChange(ctx, trx, { actor: { type: 'system', id: 'credentials-job' } }, merchantId, 'platform_certificates.refreshed', { added, removed });
+    }
+  });
+  if (added.length || removed.length) await ctx.wechat.invalidate(merchantId);
   return merged;
 }
