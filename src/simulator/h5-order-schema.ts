@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { isRfc3339 } from '../lib/calendar.ts';
 
 /**
  * The H5 order body (spec §4.1). Objects are strict: WeChat rejects undeclared fields.
@@ -9,20 +10,6 @@ const chars = (max: number, min = 1) =>
   z.string().refine((s) => [...s].length >= min && [...s].length <= max, { message: `长度应为${min}到${max}个字符` });
 
 export const OUT_TRADE_NO = /^[0-9A-Za-z_\-|*]{6,32}$/;
-const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d{1,9})?(?:Z|[+-](\d{2}):(\d{2}))$/;
-
-/** A real calendar day: Date.parse silently rolls 2024-02-30 over to 1 March, WeChat refuses it. */
-export function isCalendarDate(year: number, month: number, day: number): boolean {
-  return month >= 1 && month <= 12 && day >= 1 && day <= new Date(Date.UTC(year, month, 0)).getUTCDate();
-}
-
-function isRfc3339(s: string): boolean {
-  const m = RFC3339.exec(s);
-  if (!m) return false;
-  const [y, mo, d, h, mi, sec, oh = '0', om = '0'] = m.slice(1);
-  return isCalendarDate(Number(y), Number(mo), Number(d)) && Number(h) <= 23 && Number(mi) <= 59 && Number(sec) <= 59 && Number(oh) <= 23 && Number(om) <= 59;
-}
-
 export function notifyUrlSchema(allowHttp: boolean, max = 255) {
   return z.string().superRefine((s, ctx) => {
     if (s.length < 1 || s.length > max) {

@@ -6,11 +6,12 @@ import type { WechatPayClient } from './client.ts';
 import { WechatPayResponseError } from './errors.ts';
 import { checkInput } from './request-input.ts';
 import { parseTradeBillCsv, type TradeBill } from './bill-csv.ts';
+import { isCalendarDay } from '../lib/calendar.ts';
 
 const gunzipAsync = promisify(gunzip);
 
 export const tradeBillRequestSchema = z.strictObject({
-  bill_date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD'),
+  bill_date: z.string().refine(isCalendarDay, 'must be a YYYY-MM-DD day that exists'),
   bill_type: z.enum(['ALL', 'SUCCESS', 'REFUND']).optional(),
   tar_type: z.literal('GZIP').optional(),
 });

@@ -153,6 +153,10 @@ describe('WechatPayClient requests', () => {
     const { c } = client([w.url]);
     await expect(createH5Order(c, { ...order, amount: { total: 0 } })).rejects.toMatchObject({ name: 'WechatPayInputError', field: '/amount/total' });
     await expect(createH5Order(c, { ...order, notify_url: 'https://m.example.com/n?x=1' })).rejects.toMatchObject({ field: '/notify_url' });
+    // Days that do not exist: Date.parse would roll them into March, WeChat answers PARAM_ERROR.
+    await expect(createH5Order(c, { ...order, time_expire: '2024-02-30T10:00:00+08:00' })).rejects.toMatchObject({ field: '/time_expire' });
+    await expect(createH5Order(c, { ...order, time_expire: '2024-06-08T24:00:00+08:00' })).rejects.toMatchObject({ field: '/time_expire' });
+    await expect(fetchTradeBill(c, { bill_date: '2023-02-29' })).rejects.toMatchObject({ name: 'WechatPayInputError', field: '/bill_date' });
     expect(w.seen).toHaveLength(0);
   });
 });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { WechatPayClient } from './client.ts';
 import { checkInput } from './request-input.ts';
+import { isRfc3339 } from '../lib/calendar.ts';
 
 /** `out_trade_no`: 6–32 of [0-9A-Za-z_-|*] (spec §4.1; the 2025 charset). */
 export const outTradeNoSchema = z.string().regex(/^[0-9A-Za-z_\-|*]{6,32}$/, 'must be 6-32 characters of 0-9 A-Z a-z _ - | *');
@@ -24,7 +25,7 @@ export const h5OrderRequestSchema = z.strictObject({
   mchid: z.string().min(1).max(32),
   description: z.string().min(1).max(127),
   out_trade_no: outTradeNoSchema,
-  time_expire: z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})$/, 'must be RFC 3339').optional(),
+  time_expire: z.string().refine(isRfc3339, 'must be an RFC 3339 date-time that exists (e.g. 2018-06-08T10:34:56+08:00)').optional(),
   attach: z.string().max(128).optional(),
   notify_url: notifyUrlSchema,
   goods_tag: z.string().max(32).optional(),

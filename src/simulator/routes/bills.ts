@@ -5,7 +5,7 @@ import { randomAlnum } from '../../lib/ids.ts';
 import { buildTradeBill, cstDate, sha1Hex, type BillType } from '../bill.ts';
 import type { SimContext } from '../context.ts';
 import { toParamError } from '../field-errors.ts';
-import { isCalendarDate } from '../h5-order-schema.ts';
+import { isCalendarDate } from '../../lib/calendar.ts';
 import { authenticate, sendJson } from '../route-helpers.ts';
 import { SimError } from '../sim-error.ts';
 
