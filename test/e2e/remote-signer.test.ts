@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { adminSession } from '../helpers/admin-session.ts';
 import { describeEachDb } from '../helpers/db.ts';
 import { startGateway, type Gateway } from '../helpers/gateway.ts';
 import { createSigningService } from '../../src/credentials/signing-service.ts';
@@ -88,5 +89,41 @@ describeEachDb('merchant signs through a remote signing service', (t) => {
     expect(audit.map((a) => a.action)).toEqual(['credentials.signer.remote_enabled', 'credentials.signer.remote_enabled', 'credentials.signer.local_enabled']);
     expect(JSON.stringify(audit)).not.toContain(TOKEN);
     expect(JSON.stringify(audit)).not.toContain(WRONG);
+  });
+
+  it('is selected from the admin API (keys.manage): remote with url and token, then local again; the token never comes back', async () => {
+    const owner = await adminSession(gw, 'owner');
+    const viewer = await adminSession(gw, 'viewer');
+    const path = `/admin/api/merchants/${gw.merchant.id}/credentials/signer`;
+    const denied = await viewer.call('PUT', path, { mode: 'remote', url: serviceUrl, token: TOKEN });
+    expect([denied.status, denied.body.error.code]).toEqual([403, 'permission_denied']);
+    const noCsrf = await owner.call('PUT', path, { mode: 'remote', url: serviceUrl, token: TOKEN }, { csrf: null });
+    expect([noCsrf.status, noCsrf.body.error.code]).toEqual([403, 'csrf_token_invalid']);
+    for (const [input, code] of [
+      [{ mode: 'remote', url: serviceUrl, token: 'short' }, 'remote_signer_token_invalid'],
+      [{ mode: 'remote', url: 'http://signer.example.com', token: TOKEN }, 'url_must_be_https'],
+      [{ mode: 'hsm' }, 'invalid_request'],
+    ] as const) {
+      const r = await owner.call('PUT', path, input);
+      expect([r.status, r.body.error.code]).toEqual([400, code]);
+    }
+    expect(await row()).toEqual({ signer_mode: 'local', remote_signer_url: null });
+
+    const remote = await owner.call('PUT', path, { mode: 'remote', url: serviceUrl, token: TOKEN });
+    expect([remote.status, remote.body.signer]).toEqual([200, { mode: 'remote', url: `${serviceUrl}/` }]);
+    expect(JSON.stringify(remote.body)).not.toContain(TOKEN);
+    expect((await viewer.call('GET', `/admin/api/merchants/${gw.merchant.id}/credentials`)).body.signer.mode).toBe('remote');
+    const before = signed;
+    const res = await gw.api('POST', '/v1/payments', { body: body(), idempotencyKey: 'remote-admin-1' });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    expect(signed).toBeGreaterThan(before);
+
+    const local = await owner.call('PUT', path, { mode: 'local' });
+    expect([local.status, local.body.signer]).toEqual([200, { mode: 'local', url: null }]);
+    const audit = await t.db.selectFrom('audit_log').select(['action', 'actor_id']).where('action', 'like', 'credentials.signer.%').orderBy('id', 'desc').limit(2).execute();
+    expect(audit).toEqual([
+      { action: 'credentials.signer.local_enabled', actor_id: owner.operatorId },
+      { action: 'credentials.signer.remote_enabled', actor_id: owner.operatorId },
+    ]);
   });
 });

@@ -15,6 +15,7 @@ import {
   stageMerchantKey,
   switchMerchantKey,
 } from '../../services/credentials/merchant-key-change.ts';
+import { useLocalSigner, useRemoteSigner } from '../../services/credentials/signer-mode.ts';
 import { revealPayerOpenid } from '../../services/custody/reveal-personal-data.ts';
 import { parseOrThrow } from '../../services/operators/operator-input.ts';
 import { operatorOf, scopeOf } from '../plugins/operator-auth.ts';
@@ -29,6 +30,11 @@ const stageInput = z.strictObject({ certificate_pem: pem, private_key_pem: pem }
 const platformCertificatesInput = z.strictObject({ pems: z.array(pem).max(50) });
 const publicKeyInput = z.strictObject({ public_key_id: z.string().max(64), public_key_pem: pem });
 const revealInput = z.strictObject({ reason: z.string().max(1000).default('') });
+// The remote signer's url and token are checked by useRemoteSigner (url_must_be_https, remote_signer_token_invalid).
+const signerInput = z.discriminatedUnion('mode', [
+  z.strictObject({ mode: z.literal('remote'), url: z.string().max(2048), token: z.string().max(1024) }),
+  z.strictObject({ mode: z.literal('local') }),
+]);
 
 function credentialActor(req: FastifyRequest): CredentialActor {
   return { actor: { type: 'operator', id: operatorOf(req).operator.id }, ip: req.ip };
@@ -88,6 +94,15 @@ export function registerAdminCredentialRoutes(scope: FastifyInstance, ctx: Servi
     const m = await merchantInScope(ctx, scopeOf(req), req.params.id);
     await cutOverToPublicKey(ctx, m.id, credentialActor(req));
     return credentialStatus(ctx, scopeOf(req), m.id);
+  });
+
+  // Remote signing (the merchant key in an HSM/KMS behind a signing service) or back to the sealed local key.
+  scope.put<Id>(`${base}/signer`, { config: { permission: 'keys.manage' } }, async (req, reply) => {
+    const m = await merchantInScope(ctx, scopeOf(req), req.params.id);
+    const body = parseOrThrow(signerInput, req.body);
+    if (body.mode === 'remote') await useRemoteSigner(ctx, m.id, { url: body.url, token: body.token }, credentialActor(req));
+    else await useLocalSigner(ctx, m.id, credentialActor(req));
+    return reply.headers(noStore).send(await credentialStatus(ctx, scopeOf(req), m.id));
   });
 
   // The full openid, once per call: every call is its own `pii.revealed` audit entry with the reason.

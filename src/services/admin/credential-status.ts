@@ -28,6 +28,8 @@ export interface CredentialStatus {
     retired: { serial: string } | null;
   };
   apiv3_key: { configured: boolean; previous_in_grace_until: string | null };
+  /** Who signs requests to WeChat: the sealed local key, or a remote signing service (its URL; never its token). */
+  signer: { mode: 'local' | 'remote'; url: string | null };
   wechatpay_public_key: { id: string | null; dual_verification_since: string | null };
   platform_certificates: CertificateStatus[];
   /** Every certificate within 30 days of expiry (or past it), tightest first. */
@@ -69,7 +71,7 @@ export async function credentialStatus(ctx: Pick<ServiceContext, 'db' | 'clock'>
     .select([
       'm.id', 'm.key_mode', 'm.merchant_serial', 'c.merchant_cert_pem', 'c.merchant_cert_expires_at', 'c.staged_merchant_serial',
       'c.staged_merchant_cert_pem', 'c.staged_merchant_cert_expires_at', 'c.retired_merchant_serial', 'c.apiv3_key_previous_expires_at',
-      'c.wechatpay_public_key_id', 'c.dual_verification_since', 'c.platform_certificates',
+      'c.wechatpay_public_key_id', 'c.dual_verification_since', 'c.platform_certificates', 'c.signer_mode', 'c.remote_signer_url',
     ])
     .where('m.id', '=', merchantId)
     .executeTakeFirst();
@@ -92,6 +94,7 @@ export async function credentialStatus(ctx: Pick<ServiceContext, 'db' | 'clock'>
     key_mode: row.key_mode,
     merchant_key: { active, staged, retired: row.retired_merchant_serial ? { serial: row.retired_merchant_serial } : null },
     apiv3_key: { configured: (await findVaultSecret(ctx.db, secretIds.apiv3Key(merchantId))) !== undefined, previous_in_grace_until: inGrace ? inGrace.toISOString() : null },
+    signer: { mode: row.signer_mode, url: row.signer_mode === 'remote' ? row.remote_signer_url : null },
     wechatpay_public_key: { id: row.wechatpay_public_key_id, dual_verification_since: row.dual_verification_since?.toISOString() ?? null },
     platform_certificates: platform,
     warnings,
