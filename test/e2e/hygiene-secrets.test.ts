@@ -14,6 +14,8 @@ import { merchantInputFromSimulatorSandbox } from '../../src/services/merchants/
 import { openSecret, secretIds } from '../../src/services/custody/secrets.ts';
 import { revealPayerOpenid } from '../../src/services/custody/reveal-personal-data.ts';
 import { verifyAuditLog } from '../../src/audit/verify.ts';
+import { ApiV3Key } from '../../src/wechatpay/aead.ts';
+import { merchantPair } from './admin-credentials-keys.ts';
 
 /** RFC 4648 Base32 (the TOTP seed's encoding) to bytes; padding and case ignored. */
 function base32Bytes(text: string): Buffer {
@@ -118,6 +120,17 @@ describeEachDb('hygiene: no secret or personal datum in logs or in the database'
     const adminRotated = await admin.call(b, 'POST', `/admin/api/merchants/${gw.merchant.id}/webhook-endpoint/rotate-secret`);
     expect(adminRotated.status, JSON.stringify(adminRotated.body)).toBe(200);
     expect(String(adminRotated.body.secret)).not.toBe(rotated.body.secret);
+    // Key material submitted through the admin API: a new APIv3 key, a staged merchant key pair, a
+    // remote signer's token (then back to the local key, which destroys the token).
+    const creds = `/admin/api/merchants/${gw.merchant.id}/credentials`;
+    const newApiV3Key = ApiV3Key.generateString();
+    expect((await admin.call(b, 'POST', `${creds}/apiv3-key`, { apiv3_key: newApiV3Key })).status).toBe(200);
+    const staged = merchantPair(gw.sim.sandbox.mchid);
+    const stage = await admin.call(b, 'POST', `${creds}/merchant-key/stage`, { certificate_pem: staged.certificatePem, private_key_pem: staged.privateKeyPem });
+    expect(stage.status, JSON.stringify(stage.body)).toBe(201);
+    const signerToken = `hygiene-signer-token-${process.pid}`.padEnd(48, 'q');
+    expect((await admin.call(b, 'PUT', `${creds}/signer`, { mode: 'remote', url: 'http://127.0.0.1:9/', token: signerToken })).status).toBe(200);
+    expect((await admin.call(b, 'PUT', `${creds}/signer`, { mode: 'local' })).status).toBe(200);
     const csrf = b.csrf!;
     expect((await admin.call(b, 'DELETE', '/admin/api/session')).status).toBe(204);
     const after = await admin.call({ cookie: `anfu_session=${fullToken}`, csrf }, 'GET', '/admin/api/me');
@@ -152,6 +165,9 @@ describeEachDb('hygiene: no secret or personal datum in logs or in the database'
       { label: 'operator session token (full, bytes)', value: Buffer.from(fullToken, 'base64url') },
       { label: 'operator CSRF token (setup)', value: setupCsrf },
       { label: 'operator CSRF token (full)', value: csrf },
+      { label: 'APIv3 key (changed by an operator)', value: newApiV3Key },
+      { label: 'staged merchant private key (DER)', value: pemBody(staged.privateKeyPem) },
+      { label: 'remote signer token', value: signerToken },
     ];
     expect(base32Bytes(seed).length).toBe(20);
     expect(logs.length).toBeGreaterThan(0);
@@ -176,6 +192,7 @@ describeEachDb('hygiene: no secret or personal datum in logs or in the database'
       expect.arrayContaining([
         'merchant.created', 'api_key.created', 'refund.created', 'webhook_secret.rotated', 'pii.revealed',
         'operator.created', 'operator.login', 'operator.password_changed', 'operator.totp_enabled', 'operator.logout',
+        'credentials.apiv3_key.changed', 'credentials.merchant_key.staged', 'credentials.signer.remote_enabled', 'credentials.signer.local_enabled',
       ]),
     );
     const rotations = await t.db.selectFrom('audit_log').selectAll().where('action', '=', 'webhook_secret.rotated').execute();
