@@ -4,6 +4,7 @@ import type { SimState } from './state.ts';
 import type { Faults } from './faults.ts';
 import type { Notifier } from './notifier.ts';
 import type { KeyMode } from './signing-keys.ts';
+import type { RateLimiter } from './rate-limit.ts';
 
 /** Everything a route needs, built once per simulator instance. */
 export interface SimContext {
@@ -11,6 +12,8 @@ export interface SimContext {
   state: SimState;
   clock: Clock;
   faults: Faults;
+  /** WeChat's per-merchant request limits (429 FREQUENCY_LIMITED). */
+  rateLimiter: RateLimiter;
   notifier: Notifier;
   keyMode: KeyMode;
   /** 1 = real time; 1000 turns WeChat's 15 s retry into 15 ms. */

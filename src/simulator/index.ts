@@ -5,6 +5,7 @@ import { Faults } from './faults.ts';
 import { Notifier } from './notifier.ts';
 import { scheduleSettlement } from './refunds.ts';
 import { loadOrCreateSandboxMerchant, sandboxPathOf, type SandboxJson, type SandboxMerchant } from './sandbox-merchant.ts';
+import { DEFAULT_RATE_LIMITS, RateLimiter, type RateLimits } from './rate-limit.ts';
 import { buildServer } from './server.ts';
 import type { KeyMode } from './signing-keys.ts';
 import { SimState } from './state.ts';
@@ -13,6 +14,7 @@ export type { SandboxJson } from './sandbox-merchant.ts';
 export type { KeyMode } from './signing-keys.ts';
 export { CASHIER_MESSAGES } from './cashier.ts';
 export { RETRY_SCHEDULE_SECONDS } from './notifier.ts';
+export { DEFAULT_RATE_LIMITS, type RateLimits } from './rate-limit.ts';
 
 export interface SimulatorOptions {
   stateDir: string;
@@ -31,6 +33,8 @@ export interface SimulatorOptions {
   logger?: FastifyBaseLogger | false;
   /** Extra H5 domains besides 127.0.0.1 and localhost. */
   h5Domains?: string[];
+  /** Requests per second per merchant and endpoint family; default WeChat's documented limits, `{}` for none. */
+  rateLimits?: RateLimits;
 }
 
 export interface RunningSimulator {
@@ -59,6 +63,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<RunningSim
     state,
     clock,
     faults,
+    rateLimiter: new RateLimiter(opts.rateLimits ?? DEFAULT_RATE_LIMITS),
     notifier: new Notifier({ merchant, keyMode, clock, faults, timeScale, state }),
     keyMode,
     timeScale,

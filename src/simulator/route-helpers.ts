@@ -14,9 +14,11 @@ export function rawBody(req: FastifyRequest): Buffer {
   return Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
 }
 
-/** Authenticates a merchant call and returns the header mchid. */
+/** Authenticates a merchant call, counts it against the merchant's rate limits, and returns the header mchid. */
 export function authenticate(ctx: SimContext, req: FastifyRequest): string {
-  return authenticateRequest({ method: req.method, rawUrl: req.raw.url ?? req.url, authorization: header(req.headers, 'authorization'), body: rawBody(req) }, ctx.merchant, ctx.clock);
+  const mchid = authenticateRequest({ method: req.method, rawUrl: req.raw.url ?? req.url, authorization: header(req.headers, 'authorization'), body: rawBody(req) }, ctx.merchant, ctx.clock);
+  ctx.rateLimiter.take(mchid, req.method, req.url.split('?')[0]!);
+  return mchid;
 }
 
 export function parseJson(raw: Buffer): unknown {

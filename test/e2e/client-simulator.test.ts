@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock, toRfc3339Cst } from '../../src/lib/clock.ts';
-import { startSimulator, type KeyMode, type RunningSimulator } from '../../src/simulator/index.ts';
+import { startSimulator, type KeyMode, type RunningSimulator, type SimulatorOptions } from '../../src/simulator/index.ts';
 import { ApiV3Key } from '../../src/wechatpay/aead.ts';
 import { WechatPayApiError } from '../../src/wechatpay/api-error.ts';
 import { downloadCertificates } from '../../src/wechatpay/certificates.ts';
@@ -39,10 +39,10 @@ async function settledRefundStatus(client: WechatPayClient, outRefundNo: string)
   return status;
 }
 
-async function boot(keyMode: KeyMode): Promise<Sim> {
+async function boot(keyMode: KeyMode, extra: Partial<SimulatorOptions> = {}): Promise<Sim> {
   const dir = await mkdtemp(join(tmpdir(), 'anfu-e2e-client-'));
   // http notify_url is allowed only so the notification test can listen on loopback.
-  const sim = await startSimulator({ stateDir: dir, keyMode, timeScale: 1000, refundDelaySeconds: 5, allowHttpNotifyUrl: true });
+  const sim = await startSimulator({ stateDir: dir, keyMode, timeScale: 1000, refundDelaySeconds: 5, allowHttpNotifyUrl: true, ...extra });
   const s = sim.sandbox;
   const signer = new LocalSigner({ mchid: s.mchid, serialNo: s.merchant_serial_no, privateKey: loadPrivateKey(await readFile(s.merchant_private_key_path)) });
   return {
@@ -255,6 +255,38 @@ describe('client ↔ simulator, public-key mode', () => {
       await expect(createH5Order(wrong, order())).rejects.toMatchObject({ name: 'WechatPayVerificationError', reason: 'signature_mismatch' });
     } finally {
       await wrong.close();
+    }
+  });
+});
+
+describe('client ↔ simulator, WeChat\'s rate limits', () => {
+  let s: Sim;
+  let keys: WechatPayKeyStore;
+  beforeAll(async () => {
+    // Two orders per second instead of WeChat's 500, so a test can reach the limit.
+    s = await boot('public-key', { rateLimits: { order: 2 } });
+    keys = new WechatPayKeyStore().addPublicKey(s.sim.sandbox.wechatpay_public_key_id, loadPublicKey(await readFile(s.sim.sandbox.wechatpay_public_key_path)));
+  });
+  afterAll(async () => {
+    await s?.close();
+  });
+
+  it('answers 429 FREQUENCY_LIMITED past the per-merchant limit; the client backs off and gets through', async () => {
+    const once = clientFor(s, keys, { retry: { maxAttempts: 1 } });
+    // Real sleeps: the 429 backoff must outlast the simulator's one-second bucket refill.
+    const patient = clientFor(s, keys, { sleep: (ms: number) => new Promise((r) => setTimeout(r, ms)) });
+    try {
+      expect((await createH5Order(once, order())).h5_url).toBeTruthy();
+      expect((await createH5Order(once, order())).h5_url).toBeTruthy();
+      expect(await apiError(createH5Order(once, order()))).toMatchObject({ status: 429, code: 'FREQUENCY_LIMITED' });
+      // Queries are a family of their own, unlimited by default.
+      await expect(queryByOutTradeNo(once, 'NOPE123456')).rejects.toMatchObject({ code: 'ORDER_NOT_EXIST' });
+      const t0 = Date.now();
+      expect((await createH5Order(patient, order())).h5_url).toBeTruthy();
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(250);
+    } finally {
+      await once.close();
+      await patient.close();
     }
   });
 });

@@ -11,7 +11,19 @@ const ROOT = resolve(import.meta.dirname, '..', '..');
 describe('anfu simulator (CLI)', () => {
   it('registers the simulator command without running anything on import', () => {
     const cmd = buildProgram().commands.find((c) => c.name() === 'simulator');
-    expect(cmd?.options.map((o) => o.long)).toEqual(expect.arrayContaining(['--port', '--state-dir', '--key-mode', '--time-scale', '--host']));
+    expect(cmd?.options.map((o) => o.long)).toEqual(expect.arrayContaining(['--port', '--state-dir', '--key-mode', '--time-scale', '--host', '--rate-limit']));
+  });
+
+  it('reads --rate-limit: a named family replaces its default, "off" clears every limit, nonsense is refused', () => {
+    const opt = buildProgram()
+      .commands.find((c) => c.name() === 'simulator')!
+      .options.find((o) => o.long === '--rate-limit')!;
+    const parse = (v: string, prev?: unknown) => opt.parseArg!(v, prev as never) as unknown;
+    expect(parse('order=5')).toEqual({ order: 5, 'refund-query': 300 });
+    expect(parse('refund=7', parse('order=5'))).toEqual({ order: 5, 'refund-query': 300, refund: 7 });
+    expect(parse('off', parse('order=5'))).toEqual({});
+    expect(parse('order=9', parse('off'))).toEqual({ order: 9 });
+    expect(() => parse('orders=5')).toThrow(/family/);
   });
 
   it('prints one JSON line with base_url and the sandbox.json path once it accepts connections', async () => {
