@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { startFakeVaultTransit } from '../../../test/helpers/fake-vault-transit.ts';
 import { generateMasterKeyFileContent } from '../../vault/local-kek.ts';
 import { Vault } from '../../vault/vault.ts';
-import { DEVELOPMENT_KEK_FILE, DEVELOPMENT_KEK_MARKER, resolveKms } from './kms-from-config.ts';
+import { DEVELOPMENT_KEK_FILE, DEVELOPMENT_KEK_MARKER, previousKeks, resolveKms } from './kms-from-config.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'anfu-kms-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -31,6 +31,13 @@ describe('KEK selection at start-up', () => {
     chmodSync(f, 0o600);
     const ok = resolveKms({ mode: 'live', dataDir: dir, kms: 'local', masterKeyFile: f });
     expect(ok.provider.development).toBe(false);
+    // Not even for opening only, as the previous key of a rotation.
+    const dev = join(dir, 'sb', DEVELOPMENT_KEK_FILE);
+    expect(() => previousKeks({ mode: 'live', dataDir: dir, kms: 'local', masterKeyFile: f, previousMasterKeyFile: dev })).toThrow(
+      expect.objectContaining({ code: 'master_key_development_in_live' }),
+    );
+    expect(previousKeks({ mode: 'sandbox', dataDir: dir, kms: 'local', previousMasterKeyFile: dev })[0]!.development).toBe(true);
+    expect(previousKeks({ mode: 'live', dataDir: dir, kms: 'local', masterKeyFile: f, previousMasterKeyFile: f })[0]!.development).toBe(false);
   });
 
   it('reports malformed key files and incomplete Vault transit settings with stable codes', () => {

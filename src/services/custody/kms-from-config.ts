@@ -106,7 +106,12 @@ export function openVaultFromConfig(cfg: KmsConfig): Vault {
   return new Vault({ provider: resolveKms(cfg).provider, previous: previousKeks(cfg) });
 }
 
-/** KEKs registered for opening only (ANFU_PREVIOUS_MASTER_KEY_FILE), so a rotation can run under live traffic. */
+/**
+ * KEKs registered for opening only (ANFU_PREVIOUS_MASTER_KEY_FILE), so a rotation can run under live
+ * traffic. Live mode refuses the development KEK here too: whatever it sealed must not be trusted there.
+ */
 export function previousKeks(cfg: KmsConfig): KmsProvider[] {
-  return cfg.previousMasterKeyFile ? [loadKekFile(cfg.previousMasterKeyFile, { requirePrivate: cfg.mode === 'live' })] : [];
+  if (!cfg.previousMasterKeyFile) return [];
+  const p = loadKekFile(cfg.previousMasterKeyFile, { requirePrivate: cfg.mode === 'live' });
+  return [assertKekAllowed(cfg.mode, p)];
 }
