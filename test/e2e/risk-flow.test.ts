@@ -126,6 +126,30 @@ describeEachDb('risk control end to end against the simulator', (t) => {
     await expect(rejectReview(gw.app.ctx, reviewer, review.id, null)).rejects.toMatchObject({ code: 'review_state_conflict' });
   });
 
+  it('a rejection whose refund WeChat later closes can be rejected again, which refunds under a new number', async () => {
+    const p = await paidAndApplied(540_000, '36.112.32.1');
+    const review = (await findReviewForPayment(t.db, p.id))!;
+    await gw.sim2('POST', '/sim/faults', { refunds: { outcome: 'CLOSED' } });
+    let first;
+    try {
+      first = await rejectReview(gw.app.ctx, reviewer, review.id, 'fraud');
+    } finally {
+      await gw.sim2('DELETE', '/sim/faults');
+    }
+    await waitFor(async () => (await queryRefundAtWechat(gw.app.ctx, gw.merchant.id, first.refund_id!)).refund.status === 'closed');
+    expect((await gw.api('GET', `/v1/payments/${p.id}`)).body).toMatchObject({ status: 'succeeded', refunded_amount: 0, risk: { status: 'rejected' } });
+
+    const again = await rejectReview(gw.app.ctx, reviewer, review.id, 'fraud');
+    expect(again.refund_id).not.toBe(first.refund_id);
+    const refund = await t.db.selectFrom('refunds').selectAll().where('id', '=', again.refund_id!).executeTakeFirstOrThrow();
+    expect(refund).toMatchObject({ amount: 540_000, out_refund_no: riskRefundNo(review.id, 1) });
+    await waitFor(async () => (await queryRefundAtWechat(gw.app.ctx, gw.merchant.id, refund.id)).refund.status === 'succeeded');
+    expect((await gw.api('GET', `/v1/payments/${p.id}`)).body).toMatchObject({ status: 'refunded', refunded_amount: 540_000 });
+    expect((await findReviewForPayment(t.db, p.id))!.refund_id).toBe(refund.id);
+    // A refund that went through cannot be repeated by rejecting once more.
+    await expect(rejectReview(gw.app.ctx, reviewer, review.id, null)).rejects.toMatchObject({ code: 'review_state_conflict' });
+  });
+
   it('approving a held payment releases it and emits review_closed {approved: true}', async () => {
     const p = await paidAndApplied(550_000, '36.112.40.1');
     const review = (await findReviewForPayment(t.db, p.id))!;

@@ -1,6 +1,6 @@
 import { AppError } from '../../lib/errors.ts';
 import { findPayment } from '../../db/payments.ts';
-import { listRefundsOfPayment } from '../../db/refunds.ts';
+import { findRefund, listRefundsOfPayment } from '../../db/refunds.ts';
 import { insertPaymentEvent } from '../../db/payment-events.ts';
 import { setPaymentRisk } from '../../db/risk-decisions.ts';
 import { findReview, updateReviewGuarded, type ReviewRow } from '../../db/risk-reviews.ts';
@@ -27,6 +27,13 @@ export function riskRefundNo(reviewId: string, attempt = 0): string {
 /** Refund states that mean the money did not and will not go back: a rejection may try again. */
 const SPENT: ReadonlySet<string> = new Set(['failed', 'closed']);
 
+/** A rejected item with no refund yet, or whose refund WeChat refused or closed: rejecting again retries. */
+async function refundSpent(ctx: Pick<ServiceContext, 'db'>, r: ReviewRow): Promise<boolean> {
+  if (r.refund_id === null) return true;
+  const refund = await findRefund(ctx.db, r.merchant_id, r.refund_id);
+  return refund !== undefined && SPENT.has(refund.status);
+}
+
 /**
  * Reject: (1) in one transaction the item becomes `rejected`, the payment `risk.status = rejected`,
  * and the decision is audited; (2) outside any transaction, a full refund of what remains is created
@@ -34,12 +41,14 @@ const SPENT: ReadonlySet<string> = new Set(['failed', 'closed']);
  * `payment.review_closed {approved: false, refund_id}` goes out. If (2) fails, the item stays
  * rejected without a refund id and rejecting it again resumes at (2): a refund whose outcome was
  * unknown is re-submitted with the same out_refund_no; after one WeChat refused, a new number is used.
+ * The same holds when the refund is closed later (WeChat closed it, the money stayed): rejecting
+ * again refunds under a new number and the item points at the new refund.
  */
 export async function rejectReview(ctx: ServiceContext, who: Reviewer, id: string, note: string | null): Promise<ReviewRow> {
   const current = await getReviewItem(ctx, who, id);
   let review: ReviewRow;
-  if (current.status === 'rejected' && current.refund_id === null) {
-    review = current; // resume a rejection whose refund did not go through
+  if (current.status === 'rejected' && (await refundSpent(ctx, current))) {
+    review = current; // resume a rejection whose refund did not go through, or was closed since
   } else {
     review = await ctx.db.transaction().execute(async (trx) => {
       const now = new Date(ctx.clock.now());
