@@ -146,6 +146,11 @@ describeEachDb('risk control end to end against the simulator', (t) => {
     await waitFor(async () => (await queryRefundAtWechat(gw.app.ctx, gw.merchant.id, refund.id)).refund.status === 'succeeded');
     expect((await gw.api('GET', `/v1/payments/${p.id}`)).body).toMatchObject({ status: 'refunded', refunded_amount: 540_000 });
     expect((await findReviewForPayment(t.db, p.id))!.refund_id).toBe(refund.id);
+    const refundAudit = await t.db.selectFrom('audit_log').select(['action', 'actor_type', 'actor_id']).where('action', '=', 'refund.created').where('target_id', 'in', [first.refund_id!, refund.id]).execute();
+    expect(refundAudit).toEqual([
+      { action: 'refund.created', actor_type: 'operator', actor_id: reviewer.operatorId },
+      { action: 'refund.created', actor_type: 'operator', actor_id: reviewer.operatorId },
+    ]);
     // A refund that went through cannot be repeated by rejecting once more.
     await expect(rejectReview(gw.app.ctx, reviewer, review.id, null)).rejects.toMatchObject({ code: 'review_state_conflict' });
   });

@@ -81,14 +81,16 @@ export async function rejectReview(ctx: ServiceContext, who: Reviewer, id: strin
   const prefix = riskRefundNo(review.id);
   const attempts = (await listRefundsOfPayment(ctx.db, payment.id)).filter((r) => r.out_refund_no === prefix || r.out_refund_no.startsWith(`${prefix}_`));
   const alive = attempts.find((r) => !SPENT.has(r.status));
+  // The refund's own audit entry (refund.created) names the reviewer whose rejection caused it.
+  const byReviewer = { actor: { type: 'operator' as const, id: who.operatorId }, ip: who.ip ?? null };
   let refundId: string | null = null;
   if (alive) {
-    const refund = await createRefund(ctx, merchant, payment.id, { amount: Number(alive.amount), reason: RISK_REFUND_REASON, out_refund_no: alive.out_refund_no });
+    const refund = await createRefund(ctx, merchant, payment.id, { amount: Number(alive.amount), reason: RISK_REFUND_REASON, out_refund_no: alive.out_refund_no }, byReviewer);
     refundId = refund.id;
   } else {
     const remaining = Number(payment.amount) - Number(payment.refunded_amount);
     if (remaining > 0) {
-      const refund = await createRefund(ctx, merchant, payment.id, { amount: remaining, reason: RISK_REFUND_REASON, out_refund_no: riskRefundNo(review.id, attempts.length) });
+      const refund = await createRefund(ctx, merchant, payment.id, { amount: remaining, reason: RISK_REFUND_REASON, out_refund_no: riskRefundNo(review.id, attempts.length) }, byReviewer);
       refundId = refund.id;
     }
   }
