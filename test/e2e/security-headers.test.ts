@@ -6,6 +6,7 @@ import { createApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config/config.ts';
 import { createLogger } from '../../src/lib/logger.ts';
 import { writeDevelopmentKekFile } from '../../src/services/custody/kms-from-config.ts';
+import { createOperator } from '../../src/services/operators/create-operator.ts';
 import { generateMasterKeyFileContent } from '../../src/vault/local-kek.ts';
 import { describeEachDb } from '../helpers/db.ts';
 import { startGateway } from '../helpers/gateway.ts';
@@ -75,6 +76,15 @@ describeEachDb('security headers on every page; live mode’s key-encryption key
         const res = await app.server.inject({ method: 'GET', url: concrete(r.path) });
         expectPageHeaders(`live GET ${r.path} (${res.statusCode})`, res.headers as Record<string, string | undefined>, true);
       }
+      // The live session cookie: __Host- prefix, Secure, HttpOnly, SameSite=Strict, Path=/.
+      const email = `live-${process.pid}-${Date.now()}@example.com`;
+      const { oneTimePassword } = await createOperator(app.ctx, { type: 'cli', id: 'test' }, { email, name: 'Live viewer', role: 'viewer' });
+      const login = await app.server.inject({ method: 'POST', url: '/admin/api/session', payload: { email, password: oneTimePassword.reveal() } });
+      expect(login.statusCode, login.body).toBe(201);
+      const cookie = String(login.headers['set-cookie']);
+      expect(cookie).toMatch(/^__Host-anfu_session=[A-Za-z0-9_-]{22}; /);
+      for (const attr of ['Path=/', 'HttpOnly', 'SameSite=Strict', 'Secure']) expect(cookie.split('; ')).toContain(attr);
+      expectPageHeaders('live POST /admin/api/session', login.headers as Record<string, string | undefined>, true);
     } finally {
       await app.close();
     }
