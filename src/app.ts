@@ -148,7 +148,15 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       if (closed) return;
       closed = true;
       state.draining = true;
-      await server.close();
+      // Requests in flight finish; a keep-alive connection is closed as soon as it goes idle (Node
+      // closes only the connections idle at the moment close() starts, and Fastify keeps idle ones
+      // for 72 s: a client that just sent a request — WeChat's notifier — held shutdown that long).
+      const idleSweep = setInterval(() => server.server.closeIdleConnections(), 50);
+      try {
+        await server.close();
+      } finally {
+        clearInterval(idleSweep);
+      }
       await workers?.stop();
       await monitors?.stop();
       await reviewSla?.stop();
