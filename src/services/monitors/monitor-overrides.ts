@@ -85,22 +85,15 @@ export async function globalMonitors(ctx: Ctx) {
  */
 export async function upsertGlobalMonitor(ctx: Ctx, who: AdminActor, kindParam: string, body: unknown) {
   if (who.scope !== null) throw new AppError('forbidden', 'monitor_global_forbidden', 'Only an operator with access to every merchant may change a global monitor.');
-  const kind = parseKind(kindParam);
-  const b = parseOrThrow(monitorOverrideBody, body);
-  if (kind === 'success_rate' && b.threshold > 10_000) {
-    throw new AppError('invalid_input', 'invalid_request', 'The request is invalid.', { issues: [{ field: '/threshold', message: 'a success-rate floor is in basis points (0–10000)' }] });
-  }
-  const row = await ctx.db.transaction().execute(async (trx) => {
-    const now = new Date(ctx.clock.now());
-    const m = await upsertMonitor(trx, { id: newId('mon'), merchantId: null, kind, threshold: b.threshold, windowSeconds: b.window_seconds, minVolume: b.min_volume, severity: b.severity, enabled: b.enabled, autoResolve: b.auto_resolve, now });
-    await appendAudit(ctx, trx, { actor: { type: 'operator', id: who.operatorId }, action: 'monitor.global_saved', target: { type: 'monitor', id: m.id }, merchantId: null, outcome: 'success', ip: who.ip ?? null, data: { kind, ...b } });
-    return m;
-  });
-  return monitorView(row, 'global');
+  return saveMonitor(ctx, who, null, kindParam, body);
 }
 
 export async function upsertOverride(ctx: Ctx, who: AdminActor, merchantId: string, kindParam: string, body: unknown) {
-  const id = await merchantInScope(ctx, who, merchantId);
+  return saveMonitor(ctx, who, await merchantInScope(ctx, who, merchantId), kindParam, body);
+}
+
+/** Validates and stores a monitor (global when `merchantId` is null), audited in the same transaction. */
+async function saveMonitor(ctx: Ctx, who: AdminActor, merchantId: string | null, kindParam: string, body: unknown) {
   const kind = parseKind(kindParam);
   const b = parseOrThrow(monitorOverrideBody, body);
   if (kind === 'success_rate' && b.threshold > 10_000) {
@@ -108,11 +101,12 @@ export async function upsertOverride(ctx: Ctx, who: AdminActor, merchantId: stri
   }
   const row = await ctx.db.transaction().execute(async (trx) => {
     const now = new Date(ctx.clock.now());
-    const m = await upsertMonitor(trx, { id: newId('mon'), merchantId: id, kind, threshold: b.threshold, windowSeconds: b.window_seconds, minVolume: b.min_volume, severity: b.severity, enabled: b.enabled, autoResolve: b.auto_resolve, now });
-    await appendAudit(ctx, trx, { actor: { type: 'operator', id: who.operatorId }, action: 'monitor.override_saved', target: { type: 'monitor', id: m.id }, merchantId: id, outcome: 'success', ip: who.ip ?? null, data: { kind, ...b } });
+    const m = await upsertMonitor(trx, { id: newId('mon'), merchantId, kind, threshold: b.threshold, windowSeconds: b.window_seconds, minVolume: b.min_volume, severity: b.severity, enabled: b.enabled, autoResolve: b.auto_resolve, now });
+    const action = merchantId === null ? 'monitor.global_saved' : 'monitor.override_saved';
+    await appendAudit(ctx, trx, { actor: { type: 'operator', id: who.operatorId }, action, target: { type: 'monitor', id: m.id }, merchantId, outcome: 'success', ip: who.ip ?? null, data: { kind, ...b } });
     return m;
   });
-  return monitorView(row, 'override');
+  return monitorView(row, merchantId === null ? 'global' : 'override');
 }
 
 export async function deleteOverride(ctx: Ctx, who: AdminActor, merchantId: string, kindParam: string): Promise<void> {
