@@ -447,16 +447,19 @@ describe('interoperability with wechatpay-node-v3', () => {
     verifySign(p: { timestamp: string; nonce: string; body: string; serial: string; signature: string; apiSecret?: string }): Promise<boolean>;
   };
 
+  /** The SDK's constructor options for the sandbox merchant (keys as PEM bytes, as its README shows). */
+  const sdkOptions = (sim: RunningSimulator) => ({
+    appid: sim.sandbox.appid,
+    mchid: sim.sandbox.mchid,
+    serial_no: sim.sandbox.merchant_serial_no,
+    publicKey: readFileSync(sim.sandbox.merchant_certificate_path),
+    privateKey: readFileSync(sim.sandbox.merchant_private_key_path),
+    key: sim.sandbox.apiv3_key,
+  });
+
   /** The SDK hard-codes WeChat's host; its pluggable HTTP layer sends the bytes it signed to the simulator instead. */
   function sdkFor(sim: RunningSimulator) {
-    const pay = new Sdk({
-      appid: sim.sandbox.appid,
-      mchid: sim.sandbox.mchid,
-      serial_no: sim.sandbox.merchant_serial_no,
-      publicKey: readFileSync(sim.sandbox.merchant_certificate_path),
-      privateKey: readFileSync(sim.sandbox.merchant_private_key_path),
-      key: sim.sandbox.apiv3_key,
-    });
+    const pay = new Sdk(sdkOptions(sim));
     const send = async (method: 'GET' | 'POST', url: string, headers: Record<string, string>, params?: Record<string, unknown>): Promise<SdkOutput> => {
       const res = await request(url.replace('https://api.mch.weixin.qq.com', sim.baseUrl), { method, headers, ...(params ? { body: JSON.stringify(params) } : {}) });
       const text = await res.body.text();
@@ -505,14 +508,7 @@ describe('interoperability with wechatpay-node-v3', () => {
 
   it('accepts an order signed by its helpers, and its decrypt helper opens our notification', async () => {
     const { sim, receiver } = await setup();
-    const pay = new Pay({
-      appid: sim.sandbox.appid,
-      mchid: sim.sandbox.mchid,
-      serial_no: sim.sandbox.merchant_serial_no,
-      publicKey: readFileSync(sim.sandbox.merchant_certificate_path),
-      privateKey: readFileSync(sim.sandbox.merchant_private_key_path),
-      key: sim.sandbox.apiv3_key,
-    });
+    const pay = new Pay(sdkOptions(sim));
     const no = `KLOVER${Date.now()}`;
     const body = JSON.stringify({ appid: sim.sandbox.appid, mchid: sim.sandbox.mchid, description: 'peer sdk', out_trade_no: no, notify_url: receiver.url, amount: { total: 1 }, scene_info: { payer_client_ip: '198.51.100.1', h5_info: { type: 'Wap' } } });
     const ts = String(Math.floor(Date.now() / 1000));
