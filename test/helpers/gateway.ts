@@ -1,4 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createPrivateKey } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { Writable } from 'node:stream';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +15,7 @@ import { createMerchant } from '../../src/services/merchants/merchants.ts';
 import { merchantInputFromSimulatorSandbox } from '../../src/services/merchants/simulator-import.ts';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../src/simulator/index.ts';
 import { createTestMerchant } from './merchant.ts';
+import { findLeaks, type WatchedSecret } from './leak-scan.ts';
 
 /**
  * A running gateway wired to a running simulator, for end-to-end tests: the simulator on loopback, the
@@ -37,6 +40,26 @@ export interface GatewayOptions {
   /** Extra createApp overrides (e.g. workerOptions). */
   overrides?: Partial<AppOverrides>;
   logLevel?: 'silent' | 'error' | 'warn' | 'info' | 'debug';
+}
+
+/**
+ * Issue 4 §7 over the whole end-to-end suite: unless a test brings its own logger, every gateway
+ * logs at trace level into memory, and close() fails the test if any secret it knows of appears there —
+ * the APIv3 key, the merchant private key (in any encoding), every API key issued through this helper,
+ * and every payer openid the simulator handed out through `simPay`.
+ */
+class LogCapture {
+  #text = '';
+  readonly stream = new Writable({
+    write: (chunk: Buffer, _enc, cb) => {
+      this.#text += chunk.toString('utf8');
+      cb();
+    },
+  });
+
+  get text(): string {
+    return this.#text;
+  }
 }
 
 // Test bodies are arbitrary JSON read by shape in assertions; a loose default keeps tests terse.
@@ -101,8 +124,9 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<Gateway> 
   const database = opts.database ?? (await openDatabase({ inMemory: true }));
   const port = await freePort();
   const config = loadConfig({}, { port, mode: 'sandbox', logLevel: opts.logLevel ?? 'silent', wechatpayTimeoutMs: opts.wechatpayTimeoutMs ?? 2000 });
+  const capture = opts.overrides?.logger === undefined && opts.logLevel === undefined ? new LogCapture() : undefined;
   const app = await createApp(config, {
-    logger: createLogger({ level: opts.logLevel ?? 'silent' }),
+    logger: capture ? createLogger({ level: 'trace', destination: capture.stream }) : createLogger({ level: opts.logLevel ?? 'silent' }),
     database,
     jobs: { supervise: false, schedule: false },
     ...(opts.clock ? { clock: opts.clock } : {}),
@@ -113,6 +137,11 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<Gateway> 
   const deps = { db: database.db, clock: app.ctx.clock, vault: app.ctx.vault };
   const merchant = await createMerchant(deps, await merchantInputFromSimulatorSandbox(sim.sandboxPath));
   const { token: apiKey } = await createApiKey(deps, merchant.id, 'e2e');
+  const watched: WatchedSecret[] = [
+    { label: 'APIv3 key', value: sim.sandbox.apiv3_key },
+    { label: 'merchant private key', value: createPrivateKey(readFileSync(sim.sandbox.merchant_private_key_path)).export({ type: 'pkcs8', format: 'der' }) },
+    { label: 'merchant API key', value: apiKey },
+  ];
 
   return {
     app,
@@ -127,7 +156,12 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<Gateway> 
       if (o.idempotencyKey !== undefined) headers['idempotency-key'] = o.idempotencyKey;
       return call(`${baseUrl}${path}`, method, o.body, headers);
     },
-    simPay: (no) => call(`${sim.baseUrl}/sim/transactions/${encodeURIComponent(no)}/pay`, 'POST', undefined, {}),
+    async simPay(no) {
+      const res = await call(`${sim.baseUrl}/sim/transactions/${encodeURIComponent(no)}/pay`, 'POST', undefined, {});
+      const openid = (res.body as { payer?: { openid?: unknown } } | undefined)?.payer?.openid;
+      if (typeof openid === 'string') watched.push({ label: `payer openid of ${no}`, value: openid });
+      return res;
+    },
     sim2: (method, path, body) => call(`${sim.baseUrl}${path}`, method, body, {}),
     async setFaults(faults) {
       const r = await call(`${sim.baseUrl}/sim/faults`, 'POST', faults, {});
@@ -139,6 +173,7 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<Gateway> 
     async otherMerchant() {
       const m = await createTestMerchant(database.db);
       const { token } = await createApiKey(deps, m.id, 'other');
+      watched.push({ label: 'other merchant API key', value: token });
       return { merchant: m, apiKey: token };
     },
     async close() {
@@ -146,6 +181,8 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<Gateway> 
       await sim.close();
       if (!opts.database) await database.close();
       rmSync(dir, { recursive: true, force: true });
+      const leaks = capture ? findLeaks(capture.text, watched) : [];
+      if (leaks.length > 0) throw new Error(`the gateway logged secrets or personal data: ${leaks.join(', ')}`);
     },
   };
 }
