@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from './merchants.ts';
+import { pendingDeltaCount } from './dashboard-rollup.ts';
 
 /**
  * Grouped counts behind the database-backed Prometheus series (src/metrics/db-collectors.ts). Each is
@@ -17,6 +18,8 @@ export async function metricsSnapshotCounts(db: Db): Promise<{
   webhooks: KeyCount[];
   /** Alert channel deliveries from the alerts' history: key = delivered | failed, channel = webhook | wecom | email. */
   alertNotifications: (KeyCount & { channel: string })[];
+  /** Dashboard roll-up deltas not yet folded by compaction (migration 0008); a growing count means compaction stalls. */
+  dashboardPendingDeltas: number;
 }> {
   const payments = await sql<KeyCount>`SELECT status AS key, count(*)::int AS n FROM payments GROUP BY status`.execute(db);
   const transitions = await sql<KeyCount>`SELECT kind AS key, count(*)::int AS n FROM payment_events GROUP BY kind`.execute(db);
@@ -35,5 +38,6 @@ export async function metricsSnapshotCounts(db: Db): Promise<{
     notifications: num(notifications.rows),
     webhooks: num(webhooks.rows),
     alertNotifications: num(alertNotifications.rows),
+    dashboardPendingDeltas: await pendingDeltaCount(db),
   };
 }

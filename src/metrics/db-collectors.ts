@@ -105,6 +105,14 @@ export function registerDbCollectors(metrics: AppMetrics, deps: DbCollectorDeps)
     },
   });
   new Gauge({
+    name: 'anfu_dashboard_pending_deltas',
+    help: 'Dashboard roll-up deltas waiting for compaction (folded every 10 s; a steady rise means compaction is not running)',
+    registers,
+    async collect() {
+      this.set((await snapshot()).dashboardPendingDeltas);
+    },
+  });
+  new Gauge({
     name: 'anfu_alerts_active',
     help: 'Open and acknowledged alerts by severity',
     labelNames: ['severity', 'status'] as const,

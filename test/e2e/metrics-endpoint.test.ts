@@ -32,6 +32,7 @@ describeEachDb('GET /metrics', (t) => {
     expect(text).toMatch(/anfu_wechat_call_duration_seconds_count\{endpoint="POST \/v3\/pay\/transactions\/h5",status="200"\} 1/);
     expect(text).toMatch(/anfu_wechat_notifications_total\{outcome="applied",reason=""\} 1/);
     expect(text).toMatch(/anfu_queue_depth\{queue="webhook-deliver"\} -?\d+/);
+    expect(text).toMatch(/^anfu_dashboard_pending_deltas \d+$/m);
     expect(text).toMatch(/anfu_alerts_active\{severity="critical",status="open"\} \d+/);
     // One clean allow before the WeChat call and one after payment, each timed.
     expect(text).toMatch(/anfu_risk_decisions_total\{rule="none",action="allow"\} 2/);
